@@ -1,0 +1,3 @@
+from tokenbook.cli import main
+
+raise SystemExit(main())

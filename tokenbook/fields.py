@@ -1,0 +1,167 @@
+"""Typed reads of frontmatter values, each failure a located Problem with a remedy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from typing import TypeVar
+
+from tokenbook.docs import Document
+from tokenbook.docs import PathKey
+from tokenbook.errors import Problem
+
+T = TypeVar("T")
+OBSIDIAN_KEYS = frozenset({"tags", "aliases", "cssclasses", "title", "publish"})
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class Invalid(ValueError):
+    """A value that does not parse; its message says what is expected."""
+
+
+class Fields:
+    """Reads one mapping of a document; `close()` reports the keys nobody asked for."""
+
+    def __init__(
+        self, doc: Document, label: str, problems: list[Problem], at: PathKey = ()
+    ) -> None:
+        self.doc, self.label, self.problems, self.at = doc, label, problems, at
+        data: Any = doc.meta
+        for k in at:
+            data = data[k]
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
+        self.used: set[str] = set()
+
+    def problem(self, key: str | int | None, message: str) -> None:
+        where = self.at if key is None else (*self.at, key)
+        self.problems.append(Problem(self.label, self.doc.line(*where), message))
+
+    def get(self, key: str, parse: Callable[[Any], T], *, required: bool = False) -> T | None:
+        self.used.add(key)
+        if key not in self.data or self.data[key] is None:
+            if required:
+                self.problem(None, f"missing `{key}`; add a line `{key}: ...`")
+            return None
+        try:
+            return parse(self.data[key])
+        except Invalid as e:
+            self.problem(key, f"`{key}`: {e}")
+            return None
+
+    def sub(self, key: str | int) -> Fields:
+        return Fields(self.doc, self.label, self.problems, (*self.at, key))
+
+    def items(self, key: str) -> list[Fields]:
+        """The mappings of a list value; reports items that are not mappings."""
+        self.used.add(key)
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(key, f"`{key}` must be a list (lines starting with `- `)")
+            return []
+        subs = []
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                subs.append(Fields(self.doc, self.label, self.problems, (*self.at, key, i)))
+            else:
+                self.problem(key, f"item {i + 1} of `{key}` must be a mapping of `key: value`")
+        return subs
+
+    def close(self, allowed: frozenset[str] = frozenset()) -> None:
+        for key in sorted(set(self.data) - self.used - allowed):
+            known = ", ".join(sorted(self.used))
+            self.problem(key, f"unknown key `{key}`; known keys here: {known}")
+
+
+def text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise Invalid(f"expected text, got {type(value).__name__}")
+    return str(value)
+
+
+def slug(value: Any) -> str:
+    s = text(value)
+    if not _SLUG.match(s):
+        raise Invalid(f"{s!r} is not a valid id; use lowercase letters, digits, `.`, `_`, `-`")
+    return s
+
+
+def link(value: Any) -> str:
+    """A reference to another file: `2026-11` or an Obsidian wikilink `[[2026-11]]`."""
+    s = text(value).strip()
+    m = re.fullmatch(r"\[\[([^\]|#]+)(?:[|#][^\]]*)?\]\]", s)
+    return m.group(1).strip() if m else s
+
+
+def day(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(text(value))
+    except ValueError:
+        raise Invalid(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise Invalid(f"expected a whole number, got {value!r}")
+    try:
+        n = Decimal(str(value).replace("_", "").replace(",", ""))
+    except ArithmeticError:
+        raise Invalid(f"expected a whole number, got {value!r}") from None
+    if n != n.to_integral_value() or n < 0:
+        raise Invalid(f"expected a whole number >= 0, got {value!r}")
+    return int(n)
+
+
+def positive(value: Any) -> int:
+    n = count(value)
+    if n == 0:
+        raise Invalid("must be at least 1")
+    return n
+
+
+def money(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise Invalid(f"expected a number (USD), got {value!r}")
+    try:
+        d = Decimal(str(value).strip().lstrip("$").replace(",", "").replace("_", ""))
+    except ArithmeticError:
+        raise Invalid(f"expected a number (USD), got {value!r}") from None
+    if not d.is_finite() or d < 0:
+        raise Invalid(f"expected a number >= 0, got {value!r}")
+    return d
+
+
+def share(value: Any) -> Decimal:
+    """`40%` or a fraction such as `0.4`; returned as a fraction 0..1."""
+    s = text(value).strip()
+    try:
+        d = Decimal(s[:-1].strip()) / 100 if s.endswith("%") else Decimal(s)
+    except ArithmeticError:
+        raise Invalid(f"expected a share such as `40%`, got {value!r}") from None
+    if not d.is_finite() or not 0 <= d <= 1:
+        raise Invalid(f"expected a share between 0% and 100%, got {value!r}")
+    return d
+
+
+def choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        s = text(value)
+        if s not in options:
+            raise Invalid(f"{s!r} is not one of: {', '.join(options)}")
+        return s
+
+    return parse
+
+
+def list_of(parse: Callable[[Any], T]) -> Callable[[Any], tuple[T, ...]]:
+    def parse_list(value: Any) -> tuple[T, ...]:
+        items = value if isinstance(value, list) else [value]
+        return tuple(parse(v) for v in items)
+
+    return parse_list

@@ -1,0 +1,157 @@
+"""Vault-side records: settings, cycles, bets, prices and plans. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+UNASSIGNED = "unassigned"
+BET_STATUSES = ("planned", "active", "done", "dropped")
+PRICE_KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+PROMPT_BANDS = (100_000, 200_000)  # ledgers record which of these a request's prompt exceeded
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    timezone: str = "UTC"
+    iteration_unit: str = "session"
+    alert_thresholds: tuple[int, ...] = (75, 90, 100)
+    budget_kinds: tuple[str, ...] = PRICE_KINDS
+    logs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cycle:
+    id: str
+    start: date
+    end: date
+    budget_usd: Decimal | None = None
+    budget_tokens: int | None = None
+    reserve: Decimal = Decimal(0)  # share of the budget kept for cooldown, 0..1
+    path: str = ""
+    line: int = 1
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Appetite:
+    share: Decimal | None = None  # of the cycle budget, 0..1
+    usd: Decimal | None = None
+    tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """Every given field must match (glob); a bet's rules are alternatives."""
+
+    project: str | None = None
+    branch: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Task:
+    text: str
+    done: bool
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bet:
+    id: str
+    cycle: str
+    appetite: Appetite
+    status: str = "active"
+    rules: tuple[Rule, ...] = ()
+    sessions: tuple[str, ...] = ()
+    max_iterations: int | None = None
+    tags: tuple[str, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    title: str = ""
+    path: str = ""
+    lines: tuple[tuple[str, int], ...] = ()
+
+    def line(self, key: str) -> int:
+        return dict(self.lines).get(key, 1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rates:
+    """USD per million tokens, one per token kind."""
+
+    input: Decimal
+    output: Decimal
+    cache_write_5m: Decimal
+    cache_write_1h: Decimal
+    cache_read: Decimal
+
+    def of(self, kind: str) -> Decimal:
+        value: Decimal = getattr(self, kind)
+        return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PriceEntry:
+    start: date
+    rates: Rates
+    long_context: Rates | None = None
+    long_context_threshold: int | None = None
+    fast: Decimal | None = None
+    geo: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelPrice:
+    patterns: tuple[str, ...]
+    name: str
+    entries: tuple[PriceEntry, ...]  # sorted by start
+    path: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatedPrice:
+    start: date
+    usd: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanWindow:
+    name: str
+    hours: int
+    limit_tokens: int | None = None
+    limit_usd: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    id: str
+    name: str
+    windows: tuple[PlanWindow, ...]
+    price_usd_month: Decimal | None = None
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vault:
+    root: Path
+    settings: Settings
+    cycles: tuple[Cycle, ...]
+    bets: tuple[Bet, ...]
+    models: tuple[ModelPrice, ...]
+    web_search: tuple[DatedPrice, ...]  # USD per 1,000 searches, sorted by start
+    plans: tuple[Plan, ...]
+
+    def cycle(self, cycle_id: str) -> Cycle | None:
+        return next((c for c in self.cycles if c.id == cycle_id), None)
+
+    def bet(self, bet_id: str) -> Bet | None:
+        return next((b for b in self.bets if b.id == bet_id), None)

@@ -1,0 +1,97 @@
+"""Price ledger rows from the vault's dated price lists. A missing price is never $0."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fnmatch import fnmatchcase
+
+from tokenbook.ledger import TOKEN_COLUMNS
+from tokenbook.ledger import LedgerRow
+from tokenbook.model import DatedPrice
+from tokenbook.model import ModelPrice
+from tokenbook.model import PriceEntry
+from tokenbook.model import Vault
+
+MTOK = Decimal(1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """The cost of one row, or why it has none (`usd` is None then)."""
+
+    usd: Decimal | None
+    unpriced: str = ""
+
+
+class PriceBook:
+    def __init__(self, vault: Vault) -> None:
+        self.models = vault.models
+        self.web_search = vault.web_search
+        self._match: dict[str, ModelPrice | None] = {}
+
+    def model(self, model_id: str) -> ModelPrice | None:
+        """Exact pattern first, then the longest matching glob."""
+        if model_id not in self._match:
+            best: tuple[bool, int, str] | None = None
+            found = None
+            for m in self.models:
+                for p in m.patterns:
+                    if fnmatchcase(model_id, p):
+                        rank = (p == model_id, len(p), p)
+                        if best is None or rank > best:
+                            best, found = rank, m
+            self._match[model_id] = found
+        return self._match[model_id]
+
+    def entry(self, model_id: str, day: date) -> PriceEntry | None:
+        m = self.model(model_id)
+        if m is None:
+            return None
+        starts = [e.start for e in m.entries]
+        i = bisect.bisect_right(starts, day)
+        return m.entries[i - 1] if i else None
+
+    def web_search_price(self, day: date) -> DatedPrice | None:
+        starts = [w.start for w in self.web_search]
+        i = bisect.bisect_right(starts, day)
+        return self.web_search[i - 1] if i else None
+
+    def price(self, row: LedgerRow) -> Priced:
+        entry = self.entry(row.model, row.date)
+        if entry is None:
+            where = "" if self.model(row.model) else " (no pattern in pricing/ matches it)"
+            return Priced(None, f"no price for {row.model} on {row.date}{where}")
+        multiplier = _multiplier(entry, row)
+        if isinstance(multiplier, str):
+            return Priced(None, multiplier)
+        rates = entry.rates
+        threshold = entry.long_context_threshold
+        if entry.long_context and threshold is not None and row.prompt_over >= threshold:
+            rates = entry.long_context
+        usd = sum(
+            (Decimal(getattr(row.tokens, k)) * rates.of(k) for k in TOKEN_COLUMNS), Decimal(0)
+        )
+        usd = usd * multiplier / MTOK
+        if row.web_search:
+            search = self.web_search_price(row.date)
+            if search is None:
+                return Priced(None, f"no web search price on {row.date}")
+            usd += Decimal(row.web_search) * search.usd / 1000
+        return Priced(usd)
+
+
+def _multiplier(entry: PriceEntry, row: LedgerRow) -> Decimal | str:
+    m = Decimal(1)
+    if row.speed == "fast":
+        if entry.fast is None:
+            return f"no fast-mode price for {row.model} on {row.date}"
+        m *= entry.fast
+    if row.geo:
+        geo = dict(entry.geo)
+        if row.geo not in geo:
+            return f"no price for region {row.geo!r} of {row.model} on {row.date}"
+        m *= geo[row.geo]
+    return m

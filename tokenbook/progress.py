@@ -1,0 +1,79 @@
+"""Iteration progress of each bet: iterations used, deliverables done, pace and warnings."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+
+from tokenbook.dashboard import BetView
+from tokenbook.dashboard import Dashboard
+from tokenbook.dashboard import Line
+from tokenbook.dashboard import bet_view
+from tokenbook.model import Bet
+from tokenbook.model import Cycle
+from tokenbook.model import Vault
+from tokenbook.pricing import PriceBook
+from tokenbook.store import LedgerSet
+
+WARN_AT = Decimal(80)
+
+
+@dataclass(slots=True)
+class ProgressView:
+    bet: Bet
+    cycle: Cycle | None
+    view: BetView
+    unit: str
+    iteration_percent: Decimal | None = None
+    pace: Decimal | None = None  # iterations per completed deliverable
+    projected_total: int | None = None  # iterations the whole task list will take at this pace
+    warnings: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    sessions: list[Line] = field(default_factory=list)
+
+
+def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[ProgressView]:
+    book = PriceBook(vault)
+    by_ledger = ledgers.by_ledger()
+    known = {v.id: v for v in dash.bets}
+    out = []
+    for bet in vault.bets:
+        rows = by_ledger.get(bet.id, [])
+        view = known.get(bet.id) or bet_view(vault, bet, bet.id, rows, book)
+        p = ProgressView(bet=bet, cycle=vault.cycle(bet.cycle), view=view, unit="session")
+        _pace(p)
+        sessions: dict[str, Line] = {}
+        for row in rows:
+            line = sessions.setdefault(row.session, Line(row.session, extra=row.date.isoformat()))
+            line.usage.add(row, book)
+        p.sessions = sorted(sessions.values(), key=lambda ln: (ln.extra, ln.label))
+        out.append(p)
+    return out
+
+
+def _pace(p: ProgressView) -> None:
+    used, limit = p.view.iterations, p.bet.max_iterations
+    done, total = p.view.tasks_done, p.view.tasks_total
+    if done:
+        p.pace = Decimal(used) / Decimal(done)
+        p.projected_total = math.ceil(p.pace * total)
+    if limit is None:
+        return
+    p.iteration_percent = Decimal(used) * 100 / Decimal(limit)
+    if used >= limit:
+        p.warnings.append(f"the iteration limit is reached: {used} of {limit} {p.unit}s used")
+    elif p.iteration_percent >= WARN_AT:
+        p.warnings.append(f"{used} of {limit} {p.unit}s used (80% warning)")
+    if p.projected_total is not None and p.projected_total > limit:
+        p.warnings.append(
+            f"at {p.pace:.1f} {p.unit}s per deliverable, all {total} deliverables need about "
+            f"{p.projected_total} {p.unit}s, more than the limit of {limit}"
+        )
+    if p.warnings and done < total:
+        p.suggestions = [
+            "reduce scope: move the least valuable open deliverables to a later bet",
+            "split the bet: finish what is done and pitch the rest as a new bet",
+            f"raise `max_iterations` above {limit} if the extra work is worth the appetite",
+        ]

@@ -1,0 +1,133 @@
+"""Render the dashboard and per-bet progress files from Jinja2 templates, byte-stable."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+
+from tokenbook.dashboard import Dashboard
+from tokenbook.dashboard import build_dashboard
+from tokenbook.fileio import write_if_changed
+from tokenbook.model import Vault
+from tokenbook.progress import build_progress
+from tokenbook.resources import data_dir
+from tokenbook.store import LedgerSet
+
+DASHBOARD = "cost-dashboard.md"
+PROGRESS_DIR = "progress"
+
+
+def md(value: object) -> str:
+    """Text from logs or files, safe inside a markdown table cell and an Obsidian note."""
+    text = " ".join(str(value).split())
+    for ch in "\\`*_[]<>|#":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def num(value: int | Decimal | None) -> str:
+    return "—" if value is None else f"{int(value):,}"
+
+
+def usd(value: Decimal | None) -> str:
+    if value is None:
+        return "unpriced"
+    return "$" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def pct(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"
+
+
+def bar(value: Decimal | float | None, width: int = 10) -> str:
+    """A text progress bar for a percentage (clamped to 0..100)."""
+    percent = Decimal(str(value or 0))
+    share = min(max(percent, Decimal(0)), Decimal(100)) / 100
+    filled = int((share * width).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return "█" * filled + "░" * (width - filled)
+
+
+def compact(value: int | None) -> str:
+    if value is None:
+        return "—"
+    for size, unit in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if abs(value) >= size:
+            return f"{Decimal(value) / size:.1f}{unit}"
+    return str(value)
+
+
+def alerts(thresholds: tuple[int, ...]) -> str:
+    return ", ".join(f"{t}%" for t in thresholds) or "—"
+
+
+def environment(vault: Vault) -> jinja2.Environment:
+    """The vault's own `templates/` first, then the shipped ones."""
+    folders = [vault.root / "templates", data_dir("templates")]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters |= {
+        "md": md,
+        "num": num,
+        "usd": usd,
+        "pct": pct,
+        "bar": bar,
+        "compact": compact,
+        "alerts": alerts,
+    }
+    return env
+
+
+def _tidy(text: str) -> str:
+    """LF endings, no trailing spaces, exactly one final newline: pre-commit hooks stay quiet."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def render_files(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> dict[Path, str]:
+    env = environment(vault)
+    dash: Dashboard = build_dashboard(vault, ledgers, as_of)
+    files = {vault.root / DASHBOARD: _tidy(env.get_template("cost-dashboard.md.j2").render(d=dash))}
+    progress = env.get_template("iteration-progress.md.j2")
+    for view in build_progress(vault, ledgers, dash):
+        files[vault.root / PROGRESS_DIR / f"{view.bet.id}.md"] = _tidy(progress.render(p=view))
+    return files
+
+
+def orphans(vault: Vault, files: dict[Path, str]) -> list[Path]:
+    """Progress files of bets that no longer exist."""
+    folder = vault.root / PROGRESS_DIR
+    return sorted(p for p in folder.glob("*.md") if p not in files) if folder.is_dir() else []
+
+
+def render_all(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> list[str]:
+    """Write every rendered file whose bytes changed; return their vault-relative paths."""
+    files = render_files(vault, ledgers, as_of)
+    written = [
+        str(p.relative_to(vault.root)) for p, text in files.items() if write_if_changed(p, text)
+    ]
+    for path in orphans(vault, files):
+        path.unlink()
+        written.append(str(path.relative_to(vault.root)))
+    return sorted(written)
+
+
+def stale_files(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> list[str]:
+    """Rendered files that differ from what render would write (for `render --check`)."""
+    files = render_files(vault, ledgers, as_of)
+    stale = [p for p, text in files.items() if not p.exists() or p.read_bytes() != text.encode()]
+    stale.extend(orphans(vault, files))
+    return sorted(str(p.relative_to(vault.root)) for p in stale)

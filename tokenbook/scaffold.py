@@ -1,0 +1,122 @@
+"""The files `tokenbook init` writes: a small working vault for the current month."""
+
+from __future__ import annotations
+
+import calendar
+import shutil
+from datetime import date
+from pathlib import Path
+
+from tokenbook.errors import TokenbookError
+from tokenbook.fileio import write_if_changed
+from tokenbook.ledger import format_ledger
+from tokenbook.model import UNASSIGNED
+from tokenbook.resources import data_dir
+
+GITATTRIBUTES = """\
+# tokenbook: text files with LF endings; ledgers merge by union (readers resolve duplicates).
+*.md text eol=lf
+ledgers/*.md merge=union
+"""
+
+GITIGNORE = """\
+# tokenbook: the lock and the sync cache are local and disposable.
+.tokenbook.lock
+.tokenbook-cache/
+"""
+
+SETTINGS = """\
+---
+timezone: UTC
+alert_thresholds: [75, 90, 100]
+iteration_unit: session
+---
+# tokenbook settings
+
+`timezone` decides which day usage is counted on (keep it the same on every machine).
+`alert_thresholds` are percentages of a bet's appetite. Add `logs: [path, ...]` to read Claude
+Code config dirs other than the default ones.
+"""
+
+
+def _cycle(start: date, end: date) -> str:
+    return f"""\
+---
+start: {start}
+end: {end}
+budget_usd: 400
+budget_tokens: 600000000
+reserve: 10%
+---
+# Cycle {start:%Y-%m}
+
+Notes about this cycle's goals.
+"""
+
+
+def _bet(cycle: str, appetite: str, rules: str, body: str) -> str:
+    return f"""\
+---
+cycle: "[[{cycle}]]"
+appetite: {appetite}
+status: active
+max_iterations: 20
+match:
+{rules}
+---
+{body}
+"""
+
+
+def init_vault(root: Path, today: date) -> list[str]:
+    """Write a ready vault into `root` (empty or new); return the files written."""
+    if (root / "tokenbook.md").exists():
+        raise TokenbookError(f"{root}: already a tokenbook vault (tokenbook.md exists)")
+    start = today.replace(day=1)
+    end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    cycle = f"{start:%Y-%m}"
+    files = {
+        ".gitattributes": GITATTRIBUTES,
+        ".gitignore": GITIGNORE,
+        "tokenbook.md": SETTINGS,
+        f"cycles/{cycle}.md": _cycle(start, end),
+        "bets/first-feature.md": _bet(
+            cycle,
+            "50%",
+            '  - branch: "feature/*"',
+            "# First feature\n\nThe pitch: what and why.\n\n- [ ] first deliverable\n"
+            "- [ ] second deliverable",
+        ),
+        "bets/maintenance.md": _bet(
+            cycle,
+            "30%",
+            '  - branch: "fix/*"\n  - branch: "main"',
+            "# Maintenance\n\nBugs, upgrades and small chores.\n\n- [ ] triage the backlog",
+        ),
+        "plans/max-5x.md": PLAN,
+        f"ledgers/{UNASSIGNED}.md": format_ledger(UNASSIGNED, "UTC", []),
+    }
+    for name, text in files.items():
+        write_if_changed(root / name, text)
+    (root / "pricing").mkdir(exist_ok=True)
+    for price_list in sorted(data_dir("pricing").glob("*.md")):
+        shutil.copyfile(price_list, root / "pricing" / price_list.name)
+        files[f"pricing/{price_list.name}"] = ""
+    return sorted(files)
+
+
+PLAN = """\
+---
+name: Claude Max 5x
+price_usd_month: 100
+windows:
+  - name: 5-hour
+    hours: 5
+    limit_tokens: 88000000
+  - name: weekly
+    hours: 168
+---
+# Claude Max 5x
+
+Anthropic does not publish token limits; put your own observed limits here.
+"""

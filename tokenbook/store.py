@@ -1,0 +1,144 @@
+"""All ledgers of a vault as one keyed set: read, resolve duplicates, group new usage, write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tokenbook.errors import Problem
+from tokenbook.errors import VaultError
+from tokenbook.events import UsageEvent
+from tokenbook.fileio import write_if_changed
+from tokenbook.ledger import Key
+from tokenbook.ledger import LedgerRow
+from tokenbook.ledger import ParsedLedger
+from tokenbook.ledger import format_ledger
+from tokenbook.ledger import parse_ledger
+from tokenbook.ledger import prompt_band
+from tokenbook.model import UNASSIGNED
+from tokenbook.model import Vault
+
+LEDGER_DIR = "ledgers"
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    ledger: str
+    row: LedgerRow
+
+
+def better(a: Placed, b: Placed, explicit: str | None = None) -> Placed:
+    """The later snapshot; between equal ones, the explicit bet, then any bet, then by name."""
+    ra, rb = a.row.rank(), b.row.rank()
+    if ra != rb:
+        return a if ra > rb else b
+    return min(a, b, key=lambda p: (p.ledger != explicit, p.ledger == UNASSIGNED, p.ledger))
+
+
+@dataclass(slots=True)
+class LedgerSet:
+    """Parsed ledger files and the resolved view: each key once, the latest snapshot."""
+
+    root: Path
+    timezone: str
+    files: dict[str, ParsedLedger]
+    rows: dict[Key, Placed]
+
+    def by_ledger(self) -> dict[str, list[LedgerRow]]:
+        out: dict[str, list[LedgerRow]] = {name: [] for name in self.files}
+        for placed in self.rows.values():
+            out.setdefault(placed.ledger, []).append(placed.row)
+        return out
+
+    def duplicates(self) -> int:
+        return sum(len(f.rows) for f in self.files.values()) - len(self.rows)
+
+
+def load_ledgers(vault: Vault, explicit: dict[str, str] | None = None) -> LedgerSet:
+    """Read every ledger; raise VaultError if any cannot be fully read (sync must not write)."""
+    folder = vault.root / LEDGER_DIR
+    problems: list[Problem] = []
+    files: dict[str, ParsedLedger] = {}
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        parsed = parse_ledger(path, str(path), vault.settings.timezone)
+        if isinstance(parsed, list):
+            problems.extend(parsed)
+        else:
+            files[parsed.ledger_id] = parsed
+    if problems:
+        raise VaultError(problems)
+    rows: dict[Key, Placed] = {}
+    for name, parsed in files.items():
+        for row in parsed.rows:
+            placed = Placed(name, row)
+            known = rows.get(row.key)
+            pick = explicit.get(row.session) if explicit else None
+            rows[row.key] = placed if known is None else better(known, placed, pick)
+    return LedgerSet(vault.root, vault.settings.timezone, files, rows)
+
+
+@dataclass(slots=True)
+class _Group:
+    row: LedgerRow
+    first_event: UsageEvent
+
+
+def group_events(events: Iterable[UsageEvent], timezone: str) -> dict[Key, _Group]:
+    """Sum responses into ledger rows: one per session, local day, model, agent, speed, region
+    and prompt band. Project and branch are those of the group's first response."""
+    tz = ZoneInfo(timezone)
+    groups: dict[Key, _Group] = {}
+    for e in events:
+        row = LedgerRow(
+            date=e.at.astimezone(tz).date(),
+            session=e.session,
+            model=e.model,
+            agent=e.agent,
+            speed=e.speed,
+            geo=e.geo,
+            prompt_over=prompt_band(e.tokens.prompt),
+            responses=1,
+            tokens=e.tokens,
+            web_search=e.web_search,
+            web_fetch=e.web_fetch,
+            first=e.at,
+            last=e.at,
+            project=e.project,
+            branch=e.branch,
+        )
+        known = groups.get(row.key)
+        if known is None:
+            groups[row.key] = _Group(row, e)
+        else:
+            known.row = _add(known.row, row)
+            if (e.at, e.key) < (known.first_event.at, known.first_event.key):
+                known.first_event = e
+                known.row = replace(known.row, project=e.project, branch=e.branch)
+    return groups
+
+
+def _add(a: LedgerRow, b: LedgerRow) -> LedgerRow:
+    return replace(
+        a,
+        responses=a.responses + b.responses,
+        tokens=a.tokens + b.tokens,
+        web_search=a.web_search + b.web_search,
+        web_fetch=a.web_fetch + b.web_fetch,
+        first=min(a.first, b.first),
+        last=max(a.last, b.last),
+    )
+
+
+def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
+    """Rewrite the named ledgers canonically; return the ones whose bytes changed."""
+    by_ledger = ledgers.by_ledger()
+    written = []
+    for name in sorted(set(names)):
+        path = ledgers.root / LEDGER_DIR / f"{name}.md"
+        text = format_ledger(name, ledgers.timezone, by_ledger.get(name, []))
+        if write_if_changed(path, text):
+            written.append(name)
+    return written

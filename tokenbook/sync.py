@@ -1,0 +1,103 @@
+"""The one function that chains the stages: lock → vault → logs → attribution → ledgers → render."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+from tokenbook.attribution import Ambiguous
+from tokenbook.attribution import Attributor
+from tokenbook.events import Skipped
+from tokenbook.events import UsageEvent
+from tokenbook.fileio import vault_lock
+from tokenbook.model import UNASSIGNED
+from tokenbook.pricing import PriceBook
+from tokenbook.render import render_all
+from tokenbook.sources import claude_code
+from tokenbook.store import LedgerSet
+from tokenbook.store import Placed
+from tokenbook.store import better
+from tokenbook.store import group_events
+from tokenbook.store import load_ledgers
+from tokenbook.store import write_ledgers
+from tokenbook.vault import load_vault
+
+
+@dataclass(slots=True)
+class SyncResult:
+    files: int = 0
+    bytes: int = 0
+    responses: int = 0
+    new_rows: int = 0
+    updated_rows: int = 0
+    moved_rows: int = 0
+    ledgers_written: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    ambiguous: list[Ambiguous] = field(default_factory=list)
+    unpriced: list[str] = field(default_factory=list)
+
+
+def sync(
+    root: Path, log_dirs: Sequence[Path], *, render: bool = True, lock_wait: float = 10.0
+) -> SyncResult:
+    """Count new usage from the logs into the ledgers, then render. Safe to re-run."""
+    with vault_lock(root, wait_seconds=lock_wait):
+        vault = load_vault(root)
+        attributor = Attributor(vault)
+        ledgers = load_ledgers(vault, attributor.explicit)
+        collected = claude_code.collect(log_dirs)
+        result = SyncResult(
+            files=collected.files,
+            bytes=collected.bytes,
+            responses=len(collected.events),
+            skipped=collected.skipped,
+        )
+        touched = _merge(ledgers, collected.events, attributor, result)
+        touched |= _apply_explicit(ledgers, attributor, result)
+        # Every ledger is re-formatted: a union-merged file becomes canonical again; an
+        # unchanged one is not touched (write_if_changed compares bytes).
+        result.ledgers_written = write_ledgers(ledgers, touched | set(ledgers.files) | {UNASSIGNED})
+        result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
+        book = PriceBook(vault)
+        result.unpriced = sorted(
+            {p.unpriced for p in (book.price(pl.row) for pl in ledgers.rows.values()) if p.unpriced}
+        )
+        if render:
+            result.rendered = render_all(vault, ledgers)
+        return result
+
+
+def _merge(
+    ledgers: LedgerSet, events: list[UsageEvent], attributor: Attributor, result: SyncResult
+) -> set[str]:
+    touched: set[str] = set()
+    for key, group in sorted(group_events(events, ledgers.timezone).items()):
+        row, first = group.row, group.first_event
+        known = ledgers.rows.get(key)
+        if known is None:
+            bet = attributor.bet_for(row.session, row.date, first.project, first.branch)
+            ledgers.rows[key] = Placed(bet, row)
+            touched.add(bet)
+            result.new_rows += 1
+            continue
+        winner = better(known, Placed(known.ledger, row))
+        if winner.row != known.row:
+            ledgers.rows[key] = winner
+            touched.add(known.ledger)
+            result.updated_rows += 1
+    return touched
+
+
+def _apply_explicit(ledgers: LedgerSet, attributor: Attributor, result: SyncResult) -> set[str]:
+    """Move rows of sessions a bet lists under `sessions:` into that bet's ledger."""
+    touched: set[str] = set()
+    for key, placed in list(ledgers.rows.items()):
+        target = attributor.explicit_bet(placed.row.session)
+        if target is not None and target != placed.ledger:
+            ledgers.rows[key] = Placed(target, placed.row)
+            touched |= {target, placed.ledger}
+            result.moved_rows += 1
+    return touched

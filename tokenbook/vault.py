@@ -1,0 +1,346 @@
+"""Load the vault's markdown files into typed records, reporting every problem at once."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from typing import TypeVar
+
+from markdown_it import MarkdownIt
+
+from tokenbook import fields as f
+from tokenbook.checks import cross_checks
+from tokenbook.docs import Document
+from tokenbook.docs import read_document
+from tokenbook.errors import Problem
+from tokenbook.errors import VaultError
+from tokenbook.fields import Fields
+from tokenbook.model import BET_STATUSES
+from tokenbook.model import PRICE_KINDS
+from tokenbook.model import PROMPT_BANDS
+from tokenbook.model import UNASSIGNED
+from tokenbook.model import Appetite
+from tokenbook.model import Bet
+from tokenbook.model import Cycle
+from tokenbook.model import DatedPrice
+from tokenbook.model import ModelPrice
+from tokenbook.model import Plan
+from tokenbook.model import PlanWindow
+from tokenbook.model import PriceEntry
+from tokenbook.model import Rates
+from tokenbook.model import Rule
+from tokenbook.model import Settings
+from tokenbook.model import Task
+from tokenbook.model import Vault
+
+T = TypeVar("T")
+SETTINGS_FILE = "tokenbook.md"
+
+
+def load_vault(root: Path) -> Vault:
+    """Read and validate the whole vault; raise VaultError listing every problem."""
+    if not root.is_dir():
+        raise VaultError([Problem(str(root), 0, "no vault here; create one with `tokenbook init`")])
+    problems: list[Problem] = []
+    settings = _load_settings(root, problems)
+    cycles = _load_all(root, "cycles", _parse_cycle, problems)
+    bets = _load_all(root, "bets", _parse_bet, problems)
+    pricing = _load_all(root, "pricing", _parse_pricing, problems)
+    plans = _load_all(root, "plans", _parse_plan, problems)
+    vault = Vault(
+        root=root,
+        settings=settings,
+        cycles=tuple(sorted(cycles, key=lambda c: (c.start, c.id))),
+        bets=tuple(sorted(bets, key=lambda b: b.id)),
+        models=tuple(m for models, _ in pricing for m in models),
+        web_search=tuple(sorted((w for _, ws in pricing for w in ws), key=lambda w: w.start)),
+        plans=tuple(sorted(plans, key=lambda p: p.id)),
+    )
+    problems.extend(cross_checks(vault))
+    if problems:
+        raise VaultError(problems)
+    return vault
+
+
+def _label(root: Path, path: Path) -> str:
+    return str(root / path.relative_to(root))
+
+
+def _load_all(
+    root: Path,
+    folder: str,
+    parse: Callable[[Document, str, list[Problem]], T | None],
+    problems: list[Problem],
+) -> list[T]:
+    out = []
+    for path in sorted((root / folder).glob("*.md")):
+        label = _label(root, path)
+        doc = read_document(path, label)
+        if isinstance(doc, Problem):
+            problems.append(doc)
+            continue
+        record = parse(doc, label, problems)
+        if record is not None:
+            out.append(record)
+    return out
+
+
+def _load_settings(root: Path, problems: list[Problem]) -> Settings:
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        return Settings()
+    doc = read_document(path, _label(root, path))
+    if isinstance(doc, Problem):
+        problems.append(doc)
+        return Settings()
+    r = Fields(doc, _label(root, path), problems)
+    tz = r.get("timezone", _timezone)
+    unit = r.get("iteration_unit", f.choice("session", "turn"))
+    thresholds = r.get("alert_thresholds", f.list_of(f.positive))
+    kinds = r.get("token_budget_kinds", f.list_of(f.choice(*PRICE_KINDS)))
+    logs = r.get("logs", f.list_of(f.text))
+    r.close(f.OBSIDIAN_KEYS)
+    defaults = Settings()
+    return Settings(
+        timezone=tz or defaults.timezone,
+        iteration_unit=unit or defaults.iteration_unit,
+        alert_thresholds=tuple(sorted(set(thresholds)))
+        if thresholds
+        else defaults.alert_thresholds,
+        budget_kinds=kinds or defaults.budget_kinds,
+        logs=logs or (),
+    )
+
+
+def _timezone(value: Any) -> str:
+    name = f.text(value)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise f.Invalid(f"unknown time zone {name!r}; use an IANA name such as UTC") from None
+    return name
+
+
+def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | None:
+    r = Fields(doc, label, problems)
+    cycle_id = r.get("id", f.slug) or doc.path.stem
+    start = r.get("start", f.day, required=True)
+    end = r.get("end", f.day, required=True)
+    budget_usd = r.get("budget_usd", f.money)
+    budget_tokens = r.get("budget_tokens", f.count)
+    reserve = r.get("reserve", f.share)
+    r.close(f.OBSIDIAN_KEYS)
+    if start is None or end is None:
+        return None
+    if end < start:
+        r.problem("end", f"`end` ({end}) is before `start` ({start}); swap them")
+        return None
+    return Cycle(
+        id=cycle_id,
+        start=start,
+        end=end,
+        budget_usd=budget_usd,
+        budget_tokens=budget_tokens,
+        reserve=reserve if reserve is not None else Decimal(0),
+        path=label,
+        line=doc.line("id") if "id" in doc.meta else 1,
+    )
+
+
+def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None:
+    r = Fields(doc, label, problems)
+    bet_id = doc.path.stem
+    if bet_id == UNASSIGNED:
+        r.problem(None, f"`{UNASSIGNED}` is reserved for usage no bet claims; rename the file")
+        return None
+    try:
+        f.slug(bet_id)
+    except f.Invalid as e:
+        r.problem(None, f"file name: {e}")
+        return None
+    cycle = r.get("cycle", f.link, required=True)
+    appetite = _parse_appetite(r)
+    status = r.get("status", f.choice(*BET_STATUSES))
+    rules = tuple(_parse_rule(m) for m in r.items("match"))
+    sessions = r.get("sessions", f.list_of(f.text))
+    max_iterations = r.get("max_iterations", f.positive)
+    tags = r.get("tags", f.list_of(f.text))
+    title = r.get("title", f.text)
+    r.close(f.OBSIDIAN_KEYS)
+    if cycle is None or appetite is None:
+        return None
+    return Bet(
+        id=bet_id,
+        cycle=cycle,
+        appetite=appetite,
+        status=status or "active",
+        rules=rules,
+        sessions=sessions or (),
+        max_iterations=max_iterations,
+        tags=tags or (),
+        tasks=parse_tasks(doc),
+        title=title or "",
+        path=label,
+        lines=tuple(
+            (k[0], v) for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)
+        ),
+    )
+
+
+def _parse_appetite(r: Fields) -> Appetite | None:
+    share = r.get("appetite", f.share)
+    usd = r.get("appetite_usd", f.money)
+    tokens = r.get("appetite_tokens", f.count)
+    if share is None and usd is None and tokens is None:
+        r.problem(
+            None,
+            "no appetite; add `appetite: 40%` (share of the cycle budget), "
+            "`appetite_usd: 200` or `appetite_tokens: 50000000`",
+        )
+        return None
+    if share is not None and (usd is not None or tokens is not None):
+        r.problem("appetite", "give the appetite either as a share or as amounts, not both")
+        return None
+    return Appetite(share=share, usd=usd, tokens=tokens)
+
+
+def _parse_rule(r: Fields) -> Rule:
+    project = r.get("project", f.text)
+    branch = r.get("branch", f.text)
+    r.close()
+    if project is None and branch is None:
+        r.problem(None, "a match rule needs `project:` and/or `branch:` (glob patterns)")
+    return Rule(project=project, branch=branch, line=r.doc.line(*r.at))
+
+
+def parse_tasks(doc: Document) -> tuple[Task, ...]:
+    """The body's task list (`- [ ] ...` / `- [x] ...`), outside code blocks."""
+    tasks = []
+    tokens = MarkdownIt("commonmark").parse(doc.body)
+    for i, tok in enumerate(tokens):
+        if tok.type != "list_item_open" or tok.map is None:
+            continue
+        inline = next((t for t in tokens[i + 1 : i + 3] if t.type == "inline"), None)
+        content = inline.content if inline else ""
+        if len(content) >= 3 and content[0] == "[" and content[2] == "]" and content[1] in " xX":
+            tasks.append(
+                Task(
+                    text=content[3:].strip(),
+                    done=content[1] != " ",
+                    line=doc.body_line + tok.map[0],
+                )
+            )
+    return tuple(tasks)
+
+
+def _parse_rates(r: Fields) -> Rates | None:
+    values = {kind: r.get(kind, f.money, required=True) for kind in PRICE_KINDS}
+    if any(v is None for v in values.values()):
+        return None
+    return Rates(**values)  # type: ignore[arg-type]
+
+
+def _parse_pricing(
+    doc: Document, label: str, problems: list[Problem]
+) -> tuple[list[ModelPrice], list[DatedPrice]]:
+    r = Fields(doc, label, problems)
+    r.get("provider", f.text)
+    web = []
+    for w in r.items("web_search"):
+        start = w.get("from", f.day, required=True)
+        usd = w.get("usd_per_1000", f.money, required=True)
+        w.close()
+        if start is not None and usd is not None:
+            web.append(DatedPrice(start=start, usd=usd))
+    models = [m for m in (_parse_model(m, label) for m in r.items("models")) if m]
+    r.close(f.OBSIDIAN_KEYS)
+    return models, web
+
+
+def _parse_model(r: Fields, label: str) -> ModelPrice | None:
+    patterns = r.get("match", f.list_of(f.text), required=True)
+    name = r.get("name", f.text)
+    entries = [e for e in (_parse_entry(p) for p in r.items("prices")) if e]
+    r.close()
+    if not patterns:
+        return None
+    if not entries:
+        r.problem(None, "no `prices:` entries; add at least one with `from:` and the rates")
+        return None
+    starts = [e.start for e in entries]
+    if len(set(starts)) != len(starts):
+        r.problem("prices", "two price entries start on the same date; merge them")
+    return ModelPrice(
+        patterns=patterns,
+        name=name or patterns[0],
+        entries=tuple(sorted(entries, key=lambda e: e.start)),
+        path=label,
+        line=r.doc.line(*r.at),
+    )
+
+
+def _parse_entry(r: Fields) -> PriceEntry | None:
+    start = r.get("from", f.day, required=True)
+    rates = _parse_rates(r)
+    fast = r.get("fast", f.money)
+    geo = r.get("geo", _multipliers)
+    long_context = threshold = None
+    if "long_context" in r.data:
+        lc = r.sub("long_context")
+        r.used.add("long_context")
+        threshold = lc.get("threshold", _band, required=True)
+        long_context = _parse_rates(lc)
+        lc.close()
+    r.close()
+    if start is None or rates is None:
+        return None
+    return PriceEntry(
+        start=start,
+        rates=rates,
+        long_context=long_context,
+        long_context_threshold=threshold,
+        fast=fast,
+        geo=geo or (),
+    )
+
+
+def _band(value: Any) -> int:
+    n = f.count(value)
+    if n not in PROMPT_BANDS:
+        bands = " or ".join(str(b) for b in PROMPT_BANDS)
+        raise f.Invalid(f"threshold must be {bands}: ledgers record prompts above these sizes")
+    return n
+
+
+def _multipliers(value: Any) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(value, dict):
+        raise f.Invalid("expected a mapping such as `{us: 1.1}`")
+    return tuple(sorted((str(k).lower(), f.money(v)) for k, v in value.items()))
+
+
+def _parse_plan(doc: Document, label: str, problems: list[Problem]) -> Plan | None:
+    r = Fields(doc, label, problems)
+    name = r.get("name", f.text)
+    price = r.get("price_usd_month", f.money)
+    windows = []
+    for w in r.items("windows"):
+        wname = w.get("name", f.text, required=True)
+        hours = w.get("hours", f.positive, required=True)
+        limit_tokens = w.get("limit_tokens", f.count)
+        limit_usd = w.get("limit_usd", f.money)
+        w.close()
+        if wname and hours:
+            windows.append(
+                PlanWindow(name=wname, hours=hours, limit_tokens=limit_tokens, limit_usd=limit_usd)
+            )
+    r.close(f.OBSIDIAN_KEYS)
+    return Plan(
+        id=doc.path.stem,
+        name=name or doc.path.stem,
+        windows=tuple(windows),
+        price_usd_month=price,
+        path=label,
+    )
