@@ -68,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
         "setting, else $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude)",
     )
     p.add_argument("--no-render", action="store_true", help="update ledgers only")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for another sync's lock before giving up (default 10)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
 
     p = sub.add_parser("render", help="regenerate cost-dashboard.md and progress/ files")
@@ -129,7 +136,7 @@ def _print_sync(result: SyncResult, quiet: bool) -> None:
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     root = _vault_path(args.vault)
-    result = sync(root, _log_dirs(args, root), render=not args.no_render)
+    result = sync(root, _log_dirs(args, root), render=not args.no_render, lock_wait=args.wait)
     _print_sync(result, args.quiet)
     return 0
 

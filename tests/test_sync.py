@@ -1,0 +1,215 @@
+"""Sync end to end: idempotence, continuation, attribution, merges, locks, refusal to write."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import assistant
+from tests.helpers import report
+from tests.helpers import run
+from tests.helpers import snapshot
+from tests.helpers import write_log
+
+
+def sync(capsys: Any, vault: Path, logs: Path, *extra: str) -> tuple[int, str, str]:
+    return run(capsys, "sync", "--vault", vault, "--logs", logs, *extra)
+
+
+def ledger(vault: Path, name: str) -> str:
+    return (vault / "ledgers" / f"{name}.md").read_text()
+
+
+def rows_of(vault: Path, name: str) -> list[str]:
+    return [ln for ln in ledger(vault, name).split("\n") if ln.startswith("| 20")]
+
+
+def test_second_sync_changes_no_byte(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("msg_a", "r"), assistant("msg_b", "r2", branch="main")])
+    assert sync(capsys, vault, logs)[0] == 0
+    before = snapshot(vault)
+    code, out, _ = sync(capsys, vault, logs)
+    assert code == 0
+    assert snapshot(vault) == before
+    assert "0 new, 0 updated, 0 moved" in out
+    assert "ledgers written" not in out and "rendered" not in out
+
+
+def test_continuing_a_session_after_sync_never_double_counts(capsys, vault, logs):
+    path = write_log(
+        logs,
+        "p/s.jsonl",
+        [
+            assistant("msg_a", "r1", output=5),
+            assistant("msg_b", "r2", output=2, ts="2026-11-03T10:01:00Z"),
+        ],
+    )
+    sync(capsys, vault, logs)
+    # The session goes on: msg_b's final streamed line arrives, then a new response.
+    write_log(
+        logs,
+        "p/s.jsonl",
+        [
+            *[json.loads(x) for x in path.read_text().splitlines()],
+            assistant("msg_b", "r2", output=300, ts="2026-11-03T10:01:02Z"),
+            assistant("msg_c", "r3", output=7, ts="2026-11-03T10:05:00Z"),
+        ],
+    )
+    code, out, _ = sync(capsys, vault, logs)
+    assert code == 0
+    assert "0 new, 1 updated" in out
+    t = report(capsys, vault, "daily")["totals"]
+    assert (t["responses"], t["output_tokens"]) == (3, 312)
+    assert len(rows_of(vault, "auth-login")) == 1
+
+
+def test_unclaimed_session_goes_to_unassigned(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("msg_a", "r", branch="experiment/x", session="lonely")])
+    sync(capsys, vault, logs)
+    assert "| lonely |" in ledger(vault, "unassigned")
+    assert not (vault / "ledgers/auth-login.md").exists()
+
+
+def test_match_rules_by_branch_and_project_glob(capsys, vault, logs):
+    write_log(
+        logs,
+        "p/s.jsonl",
+        [
+            assistant("m1", "r", session="s-auth", branch="feature/auth-sso"),
+            assistant("m2", "r", session="s-bill", branch="fix/billing-cents"),
+            assistant("m3", "r", session="s-data", branch="main", cwd="/srv/work/data_pipeline"),
+        ],
+    )
+    sync(capsys, vault, logs)
+    assert "| s-auth |" in ledger(vault, "auth-login")
+    assert "| s-bill |" in ledger(vault, "billing-fix")
+    assert "| s-data |" in ledger(vault, "data-pipeline")
+    assert rows_of(vault, "unassigned") == []
+
+
+def test_usage_outside_the_bets_cycle_is_unassigned(capsys, vault, logs):
+    write_log(
+        logs, "p/s.jsonl", [assistant("m1", "r", session="s-late", ts="2026-12-01T10:00:00Z")]
+    )
+    sync(capsys, vault, logs)
+    assert "| s-late |" in ledger(vault, "unassigned")
+
+
+def test_done_bet_claims_no_new_sessions(capsys, vault, logs):
+    bet = vault / "bets/auth-login.md"
+    bet.write_text(bet.read_text().replace("status: active", "status: done"))
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", session="s-auth")])
+    sync(capsys, vault, logs)
+    assert "| s-auth |" in ledger(vault, "unassigned")
+
+
+def test_ambiguous_match_is_reported_and_goes_to_unassigned(capsys, vault, logs):
+    bet = vault / "bets/data-pipeline.md"
+    bet.write_text(bet.read_text().replace('project: "*/data_pipeline"', 'branch: "feature/*"'))
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", session="s-both")])
+    code, _, err = sync(capsys, vault, logs)
+    assert code == 0
+    assert "ambiguous: session s-both" in err
+    assert "matches bets auth-login, data-pipeline" in err
+    assert "| s-both |" in ledger(vault, "unassigned")
+
+
+def test_explicit_session_moves_rows_visibly_and_keeps_totals(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", session="s-x", branch="main")])
+    sync(capsys, vault, logs)
+    before = report(capsys, vault, "daily")["totals"]
+    bet = vault / "bets/billing-fix.md"
+    bet.write_text(bet.read_text().replace("status: active", "status: active\nsessions: [s-x]"))
+    code, out, _ = sync(capsys, vault, logs)
+    assert code == 0
+    assert "1 moved" in out
+    assert "| s-x |" in ledger(vault, "billing-fix")
+    assert "| s-x |" not in ledger(vault, "unassigned")
+    assert report(capsys, vault, "daily")["totals"] == before
+    # The move survives a later sync, and the explicit bet also gets the session's new usage.
+    write_log(
+        logs,
+        "p/s.jsonl",
+        [assistant("m1", "r", session="s-x"), assistant("m2", "r", session="s-x")],
+    )
+    sync(capsys, vault, logs)
+    assert "| s-x |" not in ledger(vault, "unassigned")
+    assert report(capsys, vault, "daily", "--bet", "billing-fix")["totals"]["responses"] == 2
+
+
+def test_deleted_logs_never_delete_ledger_rows(capsys, vault, logs):
+    path = write_log(logs, "p/s.jsonl", [assistant("m1", "r"), assistant("m2", "r")])
+    sync(capsys, vault, logs)
+    before = snapshot(vault)
+    path.unlink()
+    sync(capsys, vault, logs)
+    assert snapshot(vault) == before
+
+
+def test_partially_deleted_history_keeps_the_larger_snapshot(capsys, vault, logs):
+    """Claude Code deletes old files; a resumed copy holding part of the session stays."""
+    a, b = assistant("m1", "r", session="old"), assistant("m2", "r", session="old")
+    original = write_log(logs, "p/old.jsonl", [a, b])
+    sync(capsys, vault, logs)
+    before = snapshot(vault)
+    original.unlink()
+    write_log(logs, "p/new.jsonl", [a])
+    sync(capsys, vault, logs)
+    assert snapshot(vault) == before
+
+
+def test_union_merged_ledger_is_read_without_double_counting(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=5)])
+    sync(capsys, vault, logs)
+    small = rows_of(vault, "auth-login")
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=5), assistant("m2", "r", output=7)])
+    sync(capsys, vault, logs)
+    big = rows_of(vault, "auth-login")
+    assert small != big
+    # What git's union merge leaves: both clones' snapshots of one key, in any order.
+    path = vault / "ledgers/auth-login.md"
+    path.write_text(path.read_text() + small[0] + "\n" + big[0] + "\n")
+    t = report(capsys, vault, "daily")["totals"]
+    assert (t["responses"], t["output_tokens"]) == (2, 12)
+    code, _, _ = run(capsys, "render", "--check", "--vault", vault)
+    assert code == 0  # the rendered files agree with the resolved rows
+    path.unlink()
+    sync(capsys, vault, logs)  # rebuilt from logs: identical rows
+    assert rows_of(vault, "auth-login") == big
+
+
+def test_sync_canonicalises_a_merged_ledger(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=5)])
+    sync(capsys, vault, logs)
+    path = vault / "ledgers/auth-login.md"
+    clean = path.read_bytes()
+    path.write_bytes(clean + rows_of(vault, "auth-login")[0].encode() + b"\n")
+    sync(capsys, vault, logs)
+    assert path.read_bytes() == clean
+
+
+def test_sync_refuses_to_write_over_a_ledger_it_cannot_read(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
+    sync(capsys, vault, logs)
+    path = vault / "ledgers/auth-login.md"
+    broken = path.read_text().replace("| main | standard |", "| main | standard | extra |")
+    path.write_text(broken)
+    write_log(logs, "p/t.jsonl", [assistant("m9", "r", session="other")])
+    before = snapshot(vault)
+    code, _, err = sync(capsys, vault, logs)
+    assert code == 1
+    assert f"{path}:15: row has 20 cells, the header 19" in err
+    assert "Traceback" not in err
+    assert snapshot(vault) == before
+
+
+def test_a_second_sync_gives_up_cleanly_while_the_vault_is_locked(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
+    with open(vault / ".tokenbook.lock", "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        code, _, err = sync(capsys, vault, logs, "--wait", "0.3")
+    assert code == 1
+    assert "another tokenbook sync is running on this vault" in err
+    assert not (vault / "ledgers").exists()
