@@ -223,7 +223,7 @@ def test_mid_stream_model_fallback_takes_the_whole_largest_line(capsys, vault, l
             ),
         ],
     )
-    code, _, _ = sync(capsys, vault, logs)
+    assert sync(capsys, vault, logs)[0] == 0
     models = report(capsys, vault, "daily")["rows"][0]["models"]
     assert list(models) == ["claude-sonnet-4-5-20250929"]
     assert models["claude-sonnet-4-5-20250929"]["cache_read_input_tokens"] == 100

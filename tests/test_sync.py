@@ -34,7 +34,8 @@ def test_second_sync_changes_no_byte(capsys, vault, logs):
     assert code == 0
     assert snapshot(vault) == before
     assert "0 new, 0 updated, 0 moved" in out
-    assert "ledgers written" not in out and "rendered" not in out
+    assert "ledgers written" not in out
+    assert "rendered" not in out
 
 
 def test_continuing_a_session_after_sync_never_double_counts(capsys, vault, logs):
