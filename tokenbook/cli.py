@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from tokenbook.errors import TokenbookError
+from tokenbook.model import UNASSIGNED
+from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
 from tokenbook.render import render_all
 from tokenbook.render import stale_files
@@ -19,10 +21,11 @@ from tokenbook.reports import build_report
 from tokenbook.reports import report_json
 from tokenbook.scaffold import init_vault
 from tokenbook.sources import claude_code
+from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.sync import SyncResult
 from tokenbook.sync import sync
-from tokenbook.tables import format_table
+from tokenbook.tables import report_table
 from tokenbook.vault import load_vault
 
 SHOW_SKIPPED = 20
@@ -35,7 +38,9 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date; use YYYY-MM-DD or YYYYMMDD"
+        ) from None
 
 
 def _vault_arg(p: argparse.ArgumentParser) -> None:
@@ -86,11 +91,15 @@ def _parser() -> argparse.ArgumentParser:
     _vault_arg(p)
 
     p = sub.add_parser("report", help="usage per day, month or session, from the ledgers")
-    p.add_argument("kind", choices=("daily", "monthly", "session"))
+    p.add_argument(
+        "kind",
+        choices=("daily", "monthly", "session"),
+        help="one row per day, per month (YYYY-MM) or per session",
+    )
     _vault_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON (documented in the README)")
-    p.add_argument("--since", type=_day, help="first day to include (YYYY-MM-DD)")
-    p.add_argument("--until", type=_day, help="last day to include (YYYY-MM-DD)")
+    p.add_argument("--since", type=_day, help="first day to include (YYYY-MM-DD or YYYYMMDD)")
+    p.add_argument("--until", type=_day, help="last day to include (YYYY-MM-DD or YYYYMMDD)")
     p.add_argument("--bet", help="only this bet's ledger (`unassigned` for unclaimed usage)")
     return parser
 
@@ -134,9 +143,22 @@ def _print_sync(result: SyncResult, quiet: bool) -> None:
         print(f"unpriced: {reason}; add a price under pricing/", file=sys.stderr)
 
 
+def _warn_missing_logs(dirs: list[Path]) -> None:
+    missing = [d for d in dirs if not (d / "projects").is_dir()]
+    if len(missing) == len(dirs):
+        shown = ", ".join(str(d) for d in dirs)
+        print(
+            f"warning: no Claude Code logs found (no projects/ folder in {shown}); "
+            "pass --logs DIR, where DIR holds projects/",
+            file=sys.stderr,
+        )
+
+
 def _cmd_sync(args: argparse.Namespace) -> int:
     root = _vault_path(args.vault)
-    result = sync(root, _log_dirs(args, root), render=not args.no_render, lock_wait=args.wait)
+    dirs = _log_dirs(args, root)
+    _warn_missing_logs(dirs)
+    result = sync(root, dirs, render=not args.no_render, lock_wait=args.wait)
     _print_sync(result, args.quiet)
     return 0
 
@@ -176,43 +198,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filter(args: argparse.Namespace, vault: Vault, ledgers: LedgerSet) -> Filter:
+    if args.since and args.until and args.since > args.until:
+        raise TokenbookError(f"--since {args.since} is after --until {args.until}; swap them")
+    known = {UNASSIGNED, *ledgers.files, *(b.id for b in vault.bets)}
+    if args.bet is not None and args.bet not in known:
+        raise TokenbookError(f"unknown bet `{args.bet}`; known: {', '.join(sorted(known))}")
+    return Filter(since=args.since, until=args.until, bet=args.bet)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
-    root = _vault_path(args.vault)
-    vault = load_vault(root)
-    report = build_report(
-        args.kind,
-        load_ledgers(vault),
-        PriceBook(vault),
-        Filter(since=args.since, until=args.until, bet=args.bet),
-    )
+    vault = load_vault(_vault_path(args.vault))
+    ledgers = load_ledgers(vault)
+    report = build_report(args.kind, ledgers, PriceBook(vault), _filter(args, vault, ledgers))
     if args.json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
-        return 0
-    from tokenbook.render import compact
-    from tokenbook.render import usd
-
-    rows = [
-        [
-            b.label[:8] + "…" if report.kind == "session" else b.label,
-            f"{b.usage.tokens.input:,}",
-            f"{b.usage.tokens.output:,}",
-            compact(b.usage.tokens.cache_write),
-            compact(b.usage.tokens.cache_read),
-            f"{b.usage.tokens.total:,}",
-            usd(b.usage.usd),
-        ]
-        for b in (*report.buckets, report.totals)
-    ]
-    headers = [
-        report.column.title(),
-        "Input",
-        "Output",
-        "Cache write",
-        "Cache read",
-        "Total",
-        "Cost",
-    ]
-    print(format_table(headers, rows))
+    else:
+        print(report_table(report))
     return 0
 
 

@@ -14,9 +14,12 @@ from tokenbook.model import UNASSIGNED
 from tokenbook.resources import data_dir
 
 GITATTRIBUTES = """\
-# tokenbook: text files with LF endings; ledgers merge by union (readers resolve duplicates).
+# tokenbook: text files with LF endings; ledgers merge by union (readers resolve duplicates);
+# rendered files too (a merge leaves them stale, and the next sync or render rewrites them).
 *.md text eol=lf
 ledgers/*.md merge=union
+cost-dashboard.md merge=union
+progress/*.md merge=union
 """
 
 GITIGNORE = """\
@@ -68,16 +71,32 @@ match:
 """
 
 
+def add_lines(path: Path, block: str) -> None:
+    """Append the lines of `block` that `path` lacks, keeping everything already there."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    have = set(old.splitlines())
+    missing = [ln for ln in block.splitlines() if ln not in have and not ln.startswith("#")]
+    if not old:
+        write_if_changed(path, block)
+    elif missing:
+        sep = "" if old.endswith("\n") else "\n"
+        write_if_changed(path, old + sep + "\n".join([block.splitlines()[0], *missing]) + "\n")
+
+
 def init_vault(root: Path, today: date) -> list[str]:
     """Write a ready vault into `root` (empty or new); return the files written."""
+    if root.exists() and not root.is_dir():
+        raise TokenbookError(f"{root}:0: not a folder; give `tokenbook init` a folder path")
     if (root / "tokenbook.md").exists():
-        raise TokenbookError(f"{root}: already a tokenbook vault (tokenbook.md exists)")
+        raise TokenbookError(
+            f"{root / 'tokenbook.md'}:0: already a tokenbook vault; nothing written"
+        )
     start = today.replace(day=1)
     end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     cycle = f"{start:%Y-%m}"
+    add_lines(root / ".gitattributes", GITATTRIBUTES)
+    add_lines(root / ".gitignore", GITIGNORE)
     files = {
-        ".gitattributes": GITATTRIBUTES,
-        ".gitignore": GITIGNORE,
         "tokenbook.md": SETTINGS,
         f"cycles/{cycle}.md": _cycle(start, end),
         "bets/first-feature.md": _bet(
@@ -102,7 +121,7 @@ def init_vault(root: Path, today: date) -> list[str]:
     for price_list in sorted(data_dir("pricing").glob("*.md")):
         shutil.copyfile(price_list, root / "pricing" / price_list.name)
         files[f"pricing/{price_list.name}"] = ""
-    return sorted(files)
+    return sorted([*files, ".gitattributes", ".gitignore"])
 
 
 PLAN = """\

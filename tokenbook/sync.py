@@ -23,6 +23,7 @@ from tokenbook.store import group_events
 from tokenbook.store import load_ledgers
 from tokenbook.store import write_ledgers
 from tokenbook.vault import load_vault
+from tokenbook.vault import require_vault
 
 
 @dataclass(slots=True)
@@ -44,6 +45,7 @@ def sync(
     root: Path, log_dirs: Sequence[Path], *, render: bool = True, lock_wait: float = 10.0
 ) -> SyncResult:
     """Count new usage from the logs into the ledgers, then render. Safe to re-run."""
+    require_vault(root)
     with vault_lock(root, wait_seconds=lock_wait):
         vault = load_vault(root)
         attributor = Attributor(vault)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
@@ -40,10 +41,15 @@ T = TypeVar("T")
 SETTINGS_FILE = "tokenbook.md"
 
 
+def require_vault(root: Path) -> None:
+    """A vault is a folder with a `tokenbook.md`; anything else is refused before any write."""
+    if not (root / SETTINGS_FILE).is_file():
+        raise VaultError([Problem(str(root), 0, "no vault here; create one with `tokenbook init`")])
+
+
 def load_vault(root: Path) -> Vault:
     """Read and validate the whole vault; raise VaultError listing every problem."""
-    if not root.is_dir():
-        raise VaultError([Problem(str(root), 0, "no vault here; create one with `tokenbook init`")])
+    require_vault(root)
     problems: list[Problem] = []
     settings = _load_settings(root, problems)
     cycles = _load_all(root, "cycles", _parse_cycle, problems)
@@ -90,8 +96,6 @@ def _load_all(
 
 def _load_settings(root: Path, problems: list[Problem]) -> Settings:
     path = root / SETTINGS_FILE
-    if not path.exists():
-        return Settings()
     doc = read_document(path, _label(root, path))
     if isinstance(doc, Problem):
         problems.append(doc)
@@ -158,8 +162,13 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
         return None
     try:
         f.slug(bet_id)
-    except f.Invalid as e:
-        r.problem(None, f"file name: {e}")
+    except f.Invalid:
+        fixed = re.sub(r"[^a-z0-9._-]+", "-", bet_id.lower()).strip("-._") or "my-bet"
+        r.problem(
+            None,
+            f"{bet_id!r} is not a valid bet id (the file name is the id); rename the file to "
+            f"lowercase letters, digits, `.`, `_`, `-`, such as `{fixed[:64]}.md`",
+        )
         return None
     cycle = r.get("cycle", f.link, required=True)
     appetite = _parse_appetite(r)
@@ -195,6 +204,8 @@ def _parse_appetite(r: Fields) -> Appetite | None:
     usd = r.get("appetite_usd", f.money)
     tokens = r.get("appetite_tokens", f.count)
     if share is None and usd is None and tokens is None:
+        if {"appetite", "appetite_usd", "appetite_tokens"} & set(r.data):
+            return None  # given but invalid: that problem is already reported
         r.problem(
             None,
             "no appetite; add `appetite: 40%` (share of the cycle budget), "
@@ -225,7 +236,8 @@ def parse_tasks(doc: Document) -> tuple[Task, ...]:
             continue
         inline = next((t for t in tokens[i + 1 : i + 3] if t.type == "inline"), None)
         content = inline.content if inline else ""
-        if len(content) >= 3 and content[0] == "[" and content[2] == "]" and content[1] in " xX":
+        box, rest = content[:3], content[3:]
+        if len(box) == 3 and box[0] + box[2] == "[]" and box[1] in " xX" and rest[:1] in " \t":
             tasks.append(
                 Task(
                     text=content[3:].strip(),
@@ -268,11 +280,13 @@ def _parse_model(r: Fields, label: str) -> ModelPrice | None:
     if not patterns:
         return None
     if not entries:
-        r.problem(None, "no `prices:` entries; add at least one with `from:` and the rates")
+        if not r.data.get("prices"):
+            r.problem(None, "no `prices:` entries; add at least one with `from:` and the rates")
         return None
     starts = [e.start for e in entries]
-    if len(set(starts)) != len(starts):
-        r.problem("prices", "two price entries start on the same date; merge them")
+    twice = sorted({s for s in starts if starts.count(s) > 1})
+    if twice:
+        r.problem("prices", f"two price entries start on {twice[0]}; merge them into one")
     return ModelPrice(
         patterns=patterns,
         name=name or patterns[0],
@@ -311,7 +325,9 @@ def _band(value: Any) -> int:
     n = f.count(value)
     if n not in PROMPT_BANDS:
         bands = " or ".join(str(b) for b in PROMPT_BANDS)
-        raise f.Invalid(f"threshold must be {bands}: ledgers record prompts above these sizes")
+        raise f.Invalid(
+            f"must be {bands} (ledgers only record whether a prompt went over these), got {n}"
+        )
     return n
 
 
