@@ -10,10 +10,17 @@ from tokenbook.model import Vault
 
 def _bet_cycles_exist(vault: Vault) -> list[Problem]:
     known = ", ".join(c.id for c in vault.cycles) or "none yet (add a file under cycles/)"
+    loaded = {c.path for c in vault.cycles}
+
+    def unreadable(name: str) -> bool:
+        """The cycle's file exists but has problems of its own, already reported."""
+        path = vault.root / "cycles" / f"{name}.md"
+        return path.is_file() and str(path) not in loaded
+
     return [
         Problem(bet.path, bet.line("cycle"), f"unknown cycle `{bet.cycle}`; known cycles: {known}")
         for bet in vault.bets
-        if vault.cycle(bet.cycle) is None
+        if vault.cycle(bet.cycle) is None and not unreadable(bet.cycle)
     ]
 
 

@@ -24,6 +24,7 @@ from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.sync import SyncResult
+from tokenbook.sync import check_vault
 from tokenbook.sync import sync
 from tokenbook.tables import report_table
 from tokenbook.vault import load_vault
@@ -182,8 +183,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     root = _vault_path(args.vault)
-    vault = load_vault(root)
-    ledgers = load_ledgers(vault)
+    vault, ledgers = check_vault(root)
     book = PriceBook(vault)
     unpriced = sorted(
         {p.unpriced for p in map(book.price, (x.row for x in ledgers.rows.values()))} - {""}

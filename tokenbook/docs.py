@@ -1,7 +1,8 @@
 """Read a markdown file with YAML frontmatter, keeping the file line of every key.
 
-python-frontmatter's `load()` strips text and so loses positions; its handler's `split()` does
-not, and `yaml.compose()` gives each node a start mark.
+The frontmatter is split off line by line (python-frontmatter's splitter swallows blank lines
+next to the `---` fences, which shifts every line number), and YAML's composed nodes give
+each key a start mark.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
 
 from tokenbook.errors import Problem
@@ -24,6 +24,15 @@ PathKey = tuple[str | int, ...]
 class _Loader(yaml.SafeLoader):
     """Safe YAML with exact decimals: `0.3` is Decimal('0.3'), never a float."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value that cannot be built (`!!int abc`) is a located YAML error, not a crash."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r} ({e})", node.start_mark
+            ) from None
+
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | float:
     text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
@@ -33,7 +42,16 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | float:
         return float(text)
 
 
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A date-shaped value that is no date (`2026-02-30`) stays text; fields.day() reports it."""
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,31 +76,58 @@ class Document:
 def read_document(path: Path, label: str) -> Document | Problem:
     """Parse `path`; a Problem (labelled with `label`, the path shown to users) when it cannot."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except OSError as e:
+        return Problem(label, 0, f"cannot read this file ({e.strerror}); check its permissions")
     except UnicodeDecodeError as e:
-        return Problem(label, 1, f"not valid UTF-8 ({e.reason}); save the file as UTF-8")
-    if not text.startswith("---"):
+        line = data.count(b"\n", 0, e.start) + 1
+        return Problem(label, line, f"not valid UTF-8 ({e.reason}); save the file as UTF-8")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[0].rstrip() != "---":
         return Problem(label, 1, "no YAML frontmatter; start the file with a line `---`")
-    try:
-        fm, body = frontmatter.YAMLHandler().split(text)
-    except ValueError:
+    close = next((i for i, ln in enumerate(lines) if i and ln.rstrip() == "---"), None)
+    if close is None:
         return Problem(label, 1, "frontmatter is not closed; add a line `---` after the settings")
-    try:
-        node = yaml.compose(fm, Loader=_Loader)
+    # A leading newline stands for the opening `---`, so YAML line n + 1 is file line n + 1;
+    # the body keeps the rest of the closing line, so body line k is file line close + 1 + k.
+    fm = "\n" + "\n".join(lines[1:close]) + "\n"
+    body = "\n" + "\n".join(lines[close + 1 :])
+    body_line = close + 1
+    loader = _Loader(fm)
+    try:  # one parse: compose the node tree (keys' lines), then build values from it
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if isinstance(node, yaml.MappingNode) else {}
     except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 1 if e.problem_mark else 1
-        return Problem(label, line, f"invalid YAML: {e.problem}; fix the syntax on this line")
+        return _yaml_problem(label, e, body_line)
+    finally:
+        loader.dispose()
     if node is None:
-        return Document(path, {}, body, fm.count("\n") + 1)
+        return Document(path, {}, body, body_line)
     if not isinstance(node, yaml.MappingNode):
         return Problem(label, 2, "frontmatter must be a mapping of `key: value` lines")
-    lines: dict[PathKey, int] = {}
-    dup = _locate(node, (), lines)
+    located: dict[PathKey, int] = {}
+    dup = _locate(node, (), located)
     if dup:
         key, line = dup
         return Problem(label, line, f"key `{key}` appears twice; keep one")
-    meta = yaml.load(fm, Loader=_Loader)
-    return Document(path, meta, body, fm.count("\n") + 1, lines)
+    return Document(path, meta, body, body_line, located)
+
+
+def _yaml_problem(label: str, e: yaml.MarkedYAMLError, end: int) -> Problem:
+    """Point at the problem's line; when that is the closing `---` (line `end`: an unclosed
+    quote or bracket), point at where the unclosed thing started."""
+    line = e.problem_mark.line + 1 if e.problem_mark else 1
+    context = e.context_mark.line + 1 if e.context_mark and e.context else None
+    message = f"invalid YAML: {e.problem}"
+    if context is not None and line >= end:
+        line, message = context, f"{message} {e.context}"
+    elif context is not None and context != line:
+        message = f"{message} ({e.context} on line {context})"
+    if e.problem == "mapping values are not allowed here":
+        hint = 'if a value holds `: `, put it in quotes, e.g. `title: "Fix: login"`'
+        return Problem(label, line, f"{message}; {hint}")
+    return Problem(label, line, f"{message}; fix the syntax on this line")
 
 
 def _locate(node: yaml.Node, at: PathKey, lines: dict[PathKey, int]) -> tuple[str, int] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from typing import TypeVar
@@ -72,12 +73,19 @@ class Fields:
         return subs
 
     def close(self, allowed: frozenset[str] = frozenset()) -> None:
-        for key in sorted(set(self.data) - self.used - allowed):
+        for key in sorted({str(k) for k in self.data} - self.used - allowed):
             known = ", ".join(sorted(self.used))
             self.problem(key, f"unknown key `{key}`; known keys here: {known}")
 
 
+def _show(value: Any) -> str:
+    """A value as the user wrote it: `1.5`, `'lots'`, never `Decimal('1.5')`."""
+    return str(value) if isinstance(value, Decimal | int) else repr(value)
+
+
 def text(value: Any) -> str:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()  # `cycle: 2026-11-02` names a file; YAML read it as a date
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise Invalid(f"expected text, got {type(value).__name__}")
     return str(value)
@@ -92,12 +100,16 @@ def slug(value: Any) -> str:
 
 def link(value: Any) -> str:
     """A reference to another file: `2026-11` or an Obsidian wikilink `[[2026-11]]`."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+        value = f"[[{value[0][0]}]]" if len(value[0]) == 1 else value  # unquoted `[[2026-11]]`
     s = text(value).strip()
     m = re.fullmatch(r"\[\[([^\]|#]+)(?:[|#][^\]]*)?\]\]", s)
     return m.group(1).strip() if m else s
 
 
 def day(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise Invalid(f"{value} has a time of day; write only the date, YYYY-MM-DD")
     if isinstance(value, date):
         return value
     try:
@@ -108,32 +120,32 @@ def day(value: Any) -> date:
 
 def count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-        raise Invalid(f"expected a whole number, got {value!r}")
+        raise Invalid(f"expected a whole number, got {_show(value)}")
     try:
         n = Decimal(str(value).replace("_", "").replace(",", ""))
     except ArithmeticError:
-        raise Invalid(f"expected a whole number, got {value!r}") from None
-    if n != n.to_integral_value() or n < 0:
-        raise Invalid(f"expected a whole number >= 0, got {value!r}")
+        raise Invalid(f"expected a whole number, got {_show(value)}") from None
+    if not n.is_finite() or n != n.to_integral_value() or n < 0:
+        raise Invalid(f"expected a whole number >= 0, got {_show(value)}")
     return int(n)
 
 
 def positive(value: Any) -> int:
     n = count(value)
     if n == 0:
-        raise Invalid("must be at least 1")
+        raise Invalid(f"must be at least 1, got {_show(value)}")
     return n
 
 
 def money(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-        raise Invalid(f"expected a number (USD), got {value!r}")
+        raise Invalid(f"expected a number (USD), got {_show(value)}")
     try:
         d = Decimal(str(value).strip().lstrip("$").replace(",", "").replace("_", ""))
     except ArithmeticError:
-        raise Invalid(f"expected a number (USD), got {value!r}") from None
+        raise Invalid(f"expected a number (USD), got {_show(value)}") from None
     if not d.is_finite() or d < 0:
-        raise Invalid(f"expected a number >= 0, got {value!r}")
+        raise Invalid(f"expected a number >= 0, got {_show(value)}")
     return d
 
 
@@ -143,9 +155,9 @@ def share(value: Any) -> Decimal:
     try:
         d = Decimal(s[:-1].strip()) / 100 if s.endswith("%") else Decimal(s)
     except ArithmeticError:
-        raise Invalid(f"expected a share such as `40%`, got {value!r}") from None
+        raise Invalid(f"expected a share such as `40%`, got {_show(value)}") from None
     if not d.is_finite() or not 0 <= d <= 1:
-        raise Invalid(f"expected a share between 0% and 100%, got {value!r}")
+        raise Invalid(f"expected a share between 0% and 100%, got {_show(value)}")
     return d
 
 

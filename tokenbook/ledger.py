@@ -96,20 +96,40 @@ def prompt_band(prompt_tokens: int) -> int:
 
 
 def _escape(value: str) -> str:
-    return (
+    text = (
         value.replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("\n", "\\n")
         .replace("\r", "\\r")
         .replace("\t", "\\t")
     )
+    # Markup a markdown viewer would act on (HTML, wikilinks) is escaped too.
+    for ch in "<>[]":
+        text = text.replace(ch, "\\" + ch)
+    # Readers strip the spaces around a cell, so a value's own edge whitespace is written `\uXXXX`.
+    head = len(text) - len(text.lstrip())
+    tail = max(len(text.rstrip()), head)
+    return _code(text[:head]) + text[head:tail] + _code(text[tail:])
 
 
-_UNESCAPE = {"\\": "\\", "|": "|", "n": "\n", "r": "\r", "t": "\t"}
+def _code(chars: str) -> str:
+    return "".join(f"\\u{ord(ch):04x}" for ch in chars)
+
+
+_UNESCAPE = {"\\": "\\", "|": "|", "n": "\n", "r": "\r", "t": "\t", **{c: c for c in "<>[]"}}
+_ESCAPE_SEQ = re.compile(r"\\(u[0-9a-f]{4}|.)", re.DOTALL)
+
+
+def _unescape(cell: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        s = m.group(1)
+        return chr(int(s[1:], 16)) if len(s) == 5 else _UNESCAPE.get(s, "\\" + s)
+
+    return _ESCAPE_SEQ.sub(one, cell)
 
 
 def _split_cells(line: str) -> list[str]:
-    """Cells of `| a | b\\|c |`, unescaping `\\|`, `\\\\`, `\\n`."""
+    """Cells of `| a | b\\|c |`: split on unescaped `|`, strip, then unescape each cell."""
     body = line.strip()
     if body.startswith("|"):
         body = body[1:]
@@ -117,17 +137,17 @@ def _split_cells(line: str) -> list[str]:
     while i < len(body):
         ch = body[i]
         if ch == "\\" and i + 1 < len(body):
-            cur.append(_UNESCAPE.get(body[i + 1], "\\" + body[i + 1]))
+            cur.append(body[i : i + 2])
             i += 2
             continue
         if ch == "|":
-            cells.append("".join(cur).strip())
+            cells.append(_unescape("".join(cur).strip()))
             cur = []
         else:
             cur.append(ch)
         i += 1
     if "".join(cur).strip():
-        cells.append("".join(cur).strip())
+        cells.append(_unescape("".join(cur).strip()))
     return cells
 
 
@@ -193,7 +213,7 @@ def parse_row(cells: Mapping[str, str]) -> LedgerRow:
 
     def number(name: str) -> int:
         value = cells[name]
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise ValueError(f"column `{name}` must be a whole number, got {value!r}")
         return int(value)
 
@@ -202,7 +222,7 @@ def parse_row(cells: Mapping[str, str]) -> LedgerRow:
             return datetime.strptime(cells[name], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
             raise ValueError(
-                f"column `{name}` must be a UTC time like 2026-11-02T09:00:00Z"
+                f"column `{name}` must be a UTC time like 2026-11-02T09:00:00Z, got {cells[name]!r}"
             ) from None
 
     try:
@@ -210,7 +230,10 @@ def parse_row(cells: Mapping[str, str]) -> LedgerRow:
     except ValueError:
         raise ValueError(f"column `date` must be YYYY-MM-DD, got {cells['date']!r}") from None
     if cells["prompt_over"] not in _BAND_VALUE:
-        raise ValueError(f"column `prompt_over` must be one of {', '.join(_BAND_VALUE)}")
+        raise ValueError(
+            f"column `prompt_over` must be one of {', '.join(_BAND_VALUE)}, "
+            f"got {cells['prompt_over']!r}"
+        )
     return LedgerRow(
         date=day,
         session=cells["session"],
@@ -267,6 +290,11 @@ _CONFLICT_HELP = (
 
 
 def _header_help(unknown: list[str], missing: list[str]) -> str:
+    if len(missing) == len(COLUMNS):
+        return (
+            "the table must start with its header; restore it from git (`git log -p` on this "
+            f"file): | {' | '.join(COLUMNS)} |"
+        )
     parts = []
     if unknown:
         parts.append(f"unknown column(s) {', '.join(unknown)}")

@@ -57,17 +57,23 @@ class LedgerSet:
         return sum(len(f.rows) for f in self.files.values()) - len(self.rows)
 
 
-def load_ledgers(vault: Vault, explicit: dict[str, str] | None = None) -> LedgerSet:
-    """Read every ledger; raise VaultError if any cannot be fully read (sync must not write)."""
-    folder = vault.root / LEDGER_DIR
+def read_ledgers(root: Path, timezone: str) -> tuple[dict[str, ParsedLedger], list[Problem]]:
+    """Parse every ledger file, collecting the problems of all of them."""
+    folder = root / LEDGER_DIR
     problems: list[Problem] = []
     files: dict[str, ParsedLedger] = {}
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-        parsed = parse_ledger(path, str(path), vault.settings.timezone)
+        parsed = parse_ledger(path, str(path), timezone)
         if isinstance(parsed, list):
             problems.extend(parsed)
         else:
             files[parsed.ledger_id] = parsed
+    return files, problems
+
+
+def load_ledgers(vault: Vault, explicit: dict[str, str] | None = None) -> LedgerSet:
+    """Read every ledger; raise VaultError if any cannot be fully read (sync must not write)."""
+    files, problems = read_ledgers(vault.root, vault.settings.timezone)
     if problems:
         raise VaultError(problems)
     rows: dict[Key, Placed] = {}

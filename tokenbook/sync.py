@@ -9,10 +9,13 @@ from pathlib import Path
 
 from tokenbook.attribution import Ambiguous
 from tokenbook.attribution import Attributor
+from tokenbook.errors import Problem
+from tokenbook.errors import VaultError
 from tokenbook.events import Skipped
 from tokenbook.events import UsageEvent
 from tokenbook.fileio import vault_lock
 from tokenbook.model import UNASSIGNED
+from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
 from tokenbook.render import render_all
 from tokenbook.sources import claude_code
@@ -21,7 +24,10 @@ from tokenbook.store import Placed
 from tokenbook.store import better
 from tokenbook.store import group_events
 from tokenbook.store import load_ledgers
+from tokenbook.store import read_ledgers
 from tokenbook.store import write_ledgers
+from tokenbook.vault import SETTINGS_FILE
+from tokenbook.vault import load_settings
 from tokenbook.vault import load_vault
 from tokenbook.vault import require_vault
 
@@ -103,3 +109,20 @@ def _apply_explicit(ledgers: LedgerSet, attributor: Attributor, result: SyncResu
             touched |= {target, placed.ledger}
             result.moved_rows += 1
     return touched
+
+
+def check_vault(root: Path) -> tuple[Vault, LedgerSet]:
+    """Load the vault and its ledgers, reporting the problems of both in one VaultError."""
+    problems: list[Problem] = []
+    vault = None
+    try:
+        vault = load_vault(root)
+    except VaultError as e:
+        problems.extend(e.problems)
+        if not (root / SETTINGS_FILE).is_file():
+            raise
+    timezone = vault.settings.timezone if vault else load_settings(root, []).timezone
+    problems.extend(read_ledgers(root, timezone)[1])
+    if problems or vault is None:
+        raise VaultError(problems)
+    return vault, load_ledgers(vault)

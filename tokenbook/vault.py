@@ -51,7 +51,7 @@ def load_vault(root: Path) -> Vault:
     """Read and validate the whole vault; raise VaultError listing every problem."""
     require_vault(root)
     problems: list[Problem] = []
-    settings = _load_settings(root, problems)
+    settings = load_settings(root, problems)
     cycles = _load_all(root, "cycles", _parse_cycle, problems)
     bets = _load_all(root, "bets", _parse_bet, problems)
     pricing = _load_all(root, "pricing", _parse_pricing, problems)
@@ -94,7 +94,7 @@ def _load_all(
     return out
 
 
-def _load_settings(root: Path, problems: list[Problem]) -> Settings:
+def load_settings(root: Path, problems: list[Problem]) -> Settings:
     path = root / SETTINGS_FILE
     doc = read_document(path, _label(root, path))
     if isinstance(doc, Problem):
@@ -302,9 +302,9 @@ def _parse_entry(r: Fields) -> PriceEntry | None:
     fast = r.get("fast", f.money)
     geo = r.get("geo", _multipliers)
     long_context = threshold = None
+    r.used.add("long_context")
     if "long_context" in r.data:
         lc = r.sub("long_context")
-        r.used.add("long_context")
         threshold = lc.get("threshold", _band, required=True)
         long_context = _parse_rates(lc)
         lc.close()
