@@ -85,7 +85,7 @@ def test_vault_defaults_to_env_then_dot_vault(capsys, vault, tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)  # the fixture vault is ./vault
     code, out, err = run(capsys, "check")
     assert (code, err) == (0, "")
-    assert out.startswith("vault: ok: 1 cycle(s), 3 bet(s)")
+    assert out.startswith("vault: ok: 1 cycle(s), 5 bet(s)")
 
     other = tmp_path / "other"
     assert run(capsys, "init", other)[0] == 0
@@ -99,7 +99,7 @@ def test_vault_defaults_to_env_then_dot_vault(capsys, vault, tmp_path, monkeypat
     assert not (vault / "cost-dashboard.md").exists()
 
     code, out, _ = run(capsys, "check", "--vault", "vault")  # the flag beats the variable
-    assert out.startswith("vault: ok: 1 cycle(s), 3 bet(s)")
+    assert out.startswith("vault: ok: 1 cycle(s), 5 bet(s)")
 
     monkeypatch.setenv("TOKENBOOK_VAULT", "")  # empty means unset
     assert run(capsys, "check")[1].startswith("vault: ok:")

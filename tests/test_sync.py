@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,12 @@ def test_a_second_sync_gives_up_cleanly_while_the_vault_is_locked(capsys, vault,
     assert code == 1
     assert "another tokenbook sync is running on this vault" in err
     assert not (vault / "ledgers").exists()
+
+
+def test_written_files_get_normal_permissions(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
+    sync(capsys, vault, logs)
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [vault / "cost-dashboard.md", vault / "ledgers/auth-login.md"]:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600

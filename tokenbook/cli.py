@@ -117,7 +117,7 @@ def _log_dirs(args: argparse.Namespace, root: Path) -> list[Path]:
         return list(args.logs)
     configured = load_vault(root).settings.logs
     if configured:
-        return [(root / Path(d).expanduser()) for d in configured]
+        return [Path(os.path.normpath(root / Path(d).expanduser())) for d in configured]
     return claude_code.default_dirs(os.environ, Path.home())
 
 

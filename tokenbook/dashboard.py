@@ -125,8 +125,7 @@ def bet_view(
             view.appetite_tokens = int(cycle.budget_tokens * share)
     else:
         view.appetite_usd, view.appetite_tokens = bet.appetite.usd, bet.appetite.tokens
-    if usage.usd is not None:
-        view.percent_usd = _ratio(usage.usd, view.appetite_usd)
+    view.percent_usd = _ratio(usage.priced_usd, view.appetite_usd)  # a floor if part is unpriced
     view.percent_tokens = _ratio(view.used_tokens, view.appetite_tokens)
     known = [p for p in (view.percent_usd, view.percent_tokens) if p is not None]
     view.percent = max(known) if known else None
@@ -200,6 +199,5 @@ def _pace(
     dash.daily = list(days.values())
     if dash.day > 0 and as_of <= cycle.end:
         scale = Decimal(cycle.days) / Decimal(dash.day)
-        if dash.used.usd is not None:
-            dash.projected_usd = dash.used.usd * scale
+        dash.projected_usd = dash.used.priced_usd * scale
         dash.projected_tokens = int(Decimal(dash.used_tokens) * scale)

@@ -11,9 +11,11 @@ import jinja2
 
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import build_dashboard
+from tokenbook.errors import TokenbookError
 from tokenbook.fileio import write_if_changed
 from tokenbook.model import Vault
 from tokenbook.progress import build_progress
+from tokenbook.reports import Usage
 from tokenbook.resources import data_dir
 from tokenbook.store import LedgerSet
 
@@ -37,6 +39,15 @@ def usd(value: Decimal | None) -> str:
     if value is None:
         return "unpriced"
     return "$" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def cost(usage: Usage) -> str:
+    """The priced cost; `≥ $X` when part of the usage has no price, never `$0` for it."""
+    if not usage.unpriced:
+        return usd(usage.priced_usd)
+    if usage.priced_usd:
+        return "≥" + usd(usage.priced_usd)
+    return "unpriced"
 
 
 def pct(value: Decimal | None) -> str:
@@ -85,6 +96,7 @@ def environment(vault: Vault) -> jinja2.Environment:
         "bar": bar,
         "compact": compact,
         "alerts": alerts,
+        "cost": cost,
     }
     return env
 
@@ -97,13 +109,38 @@ def _tidy(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _render(env: jinja2.Environment, name: str, **context: object) -> str:
+    """Render one template; a template error becomes `template:line: message`."""
+    try:
+        return _tidy(env.get_template(name).render(**context))
+    except jinja2.TemplateSyntaxError as e:
+        raise TokenbookError(
+            f"{e.filename or name}:{e.lineno}: {e.message}; fix the template"
+        ) from None
+    except jinja2.TemplateError as e:
+        where = _template_line(e, name)
+        raise TokenbookError(f"{where}: {e}; fix the template") from None
+
+
+def _template_line(error: Exception, name: str) -> str:
+    """The template file and line of a render error, from its traceback."""
+    tb = error.__traceback__
+    found = f"{name}:0"
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
 def render_files(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> dict[Path, str]:
     env = environment(vault)
     dash: Dashboard = build_dashboard(vault, ledgers, as_of)
-    files = {vault.root / DASHBOARD: _tidy(env.get_template("cost-dashboard.md.j2").render(d=dash))}
-    progress = env.get_template("iteration-progress.md.j2")
+    files = {vault.root / DASHBOARD: _render(env, "cost-dashboard.md.j2", d=dash)}
     for view in build_progress(vault, ledgers, dash):
-        files[vault.root / PROGRESS_DIR / f"{view.bet.id}.md"] = _tidy(progress.render(p=view))
+        path = vault.root / PROGRESS_DIR / f"{view.bet.id}.md"
+        files[path] = _render(env, "iteration-progress.md.j2", p=view)
     return files
 
 

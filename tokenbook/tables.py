@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tokenbook.render import usd
+from tokenbook.render import cost
 from tokenbook.reports import Report
 
 SHORT = 8
@@ -52,7 +52,7 @@ def report_table(report: Report) -> str:
             f"{b.usage.tokens.cache_write:,}",
             f"{b.usage.tokens.cache_read:,}",
             f"{b.usage.tokens.total:,}",
-            usd(b.usage.usd),
+            cost(b.usage),
         ]
         for b in (*report.buckets, report.totals)
     ]
@@ -65,4 +65,7 @@ def report_table(report: Report) -> str:
         "Total",
         "Cost",
     ]
-    return format_table(headers, rows)
+    table = format_table(headers, rows)
+    if report.totals.usage.unpriced:
+        table += "\n≥: part of the usage has no price in pricing/ (see `tokenbook check`)"
+    return table
