@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tokenbook.errors import Problem
+
 TOKEN_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 
@@ -64,13 +66,5 @@ class UsageEvent:
     web_fetch: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A log line that could not be counted: reported as `path:line: reason`, never fatal."""
-
-    path: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
+# A log line that could not be counted: reported as `path:line: reason`, never fatal.
+Skipped = Problem
