@@ -1,10 +1,10 @@
 """Claude Code transcripts (`<config>/projects/**/*.jsonl`) → one UsageEvent per API response.
 
-Counting rules (README "How usage is counted"): only assistant lines with `message.usage` count (also
-those nested in `agent_progress` lines); one response per `(message.id, requestId)` across all
-files; its tokens and model come from the line with the largest `output_tokens`, its time,
-session, project and branch from its earliest line; `<synthetic>` counts nothing; a sidechain
-replay of a main-thread message under a new requestId is dropped.
+Counting rules (README, "How usage is counted"): only assistant lines with `message.usage`
+count (also those nested in `agent_progress` lines); one response per `(message.id, requestId)`
+across all files; its tokens and model come from the line with the largest `output_tokens`, its
+time, session, project and branch from its earliest line; `<synthetic>` counts nothing; a
+sidechain replay of a main-thread message under a new requestId is dropped.
 """
 
 from __future__ import annotations

@@ -1,0 +1,62 @@
+"""Arguments and helpers that several commands share."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import date
+from pathlib import Path
+
+from tokenbook.sources import claude_code
+from tokenbook.vault import load_vault
+
+
+def parse_day(value: str) -> date:
+    """`YYYY-MM-DD` or `YYYYMMDD`."""
+    text = value.strip()
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date; use YYYY-MM-DD or YYYYMMDD"
+        ) from None
+
+
+def add_vault(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--vault",
+        type=Path,
+        default=None,
+        help="the vault folder (default: $TOKENBOOK_VAULT, else ./vault)",
+    )
+
+
+def add_logs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--logs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a Claude config dir holding projects/ (repeatable; default: the vault's `logs:` "
+        "setting, else $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude)",
+    )
+
+
+def vault_path(arg: Path | None) -> Path:
+    if arg is not None:
+        return arg
+    env = os.environ.get("TOKENBOOK_VAULT")
+    return Path(env) if env else Path("vault")
+
+
+def log_dirs(logs: list[Path], root: Path) -> list[Path]:
+    """`--logs` if given, else the vault's `logs:` setting, else Claude Code's default dirs."""
+    if logs:
+        return list(logs)
+    configured = load_vault(root).settings.logs
+    if configured:
+        return [Path(os.path.normpath(root / Path(d).expanduser())) for d in configured]
+    return claude_code.default_dirs(os.environ, Path.home())

@@ -1,0 +1,40 @@
+"""`tokenbook render [--check]`: regenerate the dashboard and progress files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tokenbook.commands.common import add_vault
+from tokenbook.commands.common import parse_day
+from tokenbook.commands.common import vault_path
+from tokenbook.render import render_all
+from tokenbook.render import stale_files
+from tokenbook.store import load_ledgers
+from tokenbook.vault import load_vault
+
+NAME = "render"
+HELP = "regenerate cost-dashboard.md and progress/ files"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_vault(p)
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any is stale")
+    p.add_argument("--as-of", type=parse_day, help="render as of this day (default: latest usage)")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = vault_path(args.vault)
+    vault = load_vault(root)
+    ledgers = load_ledgers(vault)
+    if args.check:
+        stale = stale_files(vault, ledgers, args.as_of)
+        for name in stale:
+            print(
+                f"{root / name}:0: out of date; run `tokenbook render --vault {root}`",
+                file=sys.stderr,
+            )
+        return 1 if stale else 0
+    for name in render_all(vault, ledgers, args.as_of):
+        print(f"rendered {name}")
+    return 0
