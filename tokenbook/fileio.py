@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -13,6 +14,9 @@ from pathlib import Path
 from tokenbook.errors import VaultLocked
 
 LOCK_NAME = ".tokenbook.lock"
+TEMP_SUFFIX = ".tokenbook-tmp"
+# `.<name>.<mkstemp's random part>.tokenbook-tmp`: only our own temp files match.
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -24,7 +28,16 @@ def write_if_changed(path: Path, text: str) -> bool:
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        _replace(path, data)
+    except FileNotFoundError:
+        # A sync holding the lock swept our temp file as stale (see `vault_lock`): write again.
+        _replace(path, data)
+    return True
+
+
+def _replace(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, _mode(path))
         with os.fdopen(fd, "wb") as f:
@@ -36,7 +49,6 @@ def write_if_changed(path: Path, text: str) -> bool:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return True
 
 
 def _mode(path: Path) -> int:
@@ -51,7 +63,11 @@ def _mode(path: Path) -> int:
 
 @contextlib.contextmanager
 def vault_lock(root: Path, *, wait_seconds: float = 10.0) -> Iterator[None]:
-    """Hold an exclusive flock on `<vault>/.tokenbook.lock`; give up after `wait_seconds`."""
+    """Hold an exclusive flock on `<vault>/.tokenbook.lock`; give up after `wait_seconds`.
+
+    With the lock held no other sync is writing, so temp files that a killed run left in the
+    vault (or one folder down) are removed first: they must not end up committed.
+    """
     path = root / LOCK_NAME
     with open(path, "a+b") as f:
         deadline = time.monotonic() + wait_seconds
@@ -69,6 +85,19 @@ def vault_lock(root: Path, *, wait_seconds: float = 10.0) -> Iterator[None]:
                     ) from None
                 time.sleep(0.1)
         try:
+            remove_stale_temp_files(root)
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def remove_stale_temp_files(root: Path) -> list[Path]:
+    """Delete `write_if_changed` temp files in `root` and its direct subfolders; return them."""
+    removed = []
+    for folder in [root, *(p for p in sorted(root.iterdir()) if p.is_dir())]:
+        for path in sorted(folder.glob(f".*{TEMP_SUFFIX}")):
+            if _TEMP_NAME.match(path.name) and path.is_file():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                removed.append(path)
+    return removed
