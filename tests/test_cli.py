@@ -25,7 +25,11 @@ OPTIONS = {
     "sync": ["--vault", "--logs", "--no-render", "--wait", "--quiet"],
     "render": ["--vault", "--check", "--as-of"],
     "check": ["--vault"],
-    "report": ["daily", "monthly", "session", "--vault", "--json", "--since", "--until", "--bet"],
+    "report": [
+        *("daily", "weekly", "monthly", "session", "bet", "model", "project", "blocks"),
+        *("--vault", "--json", "--since", "--until", "--bet", "--project", "--breakdown"),
+        *("--logs", "--now"),
+    ],
 }
 
 

@@ -1,4 +1,8 @@
-"""Usage totals computed from the ledgers: per day, month or session, with cost."""
+"""Usage totals computed from the ledgers: per day, week, month, session, bet, model or project.
+
+One pass over the resolved rows; each row is priced once and its cost added to its bucket, the
+bucket's model line, the totals and the totals' model line.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
+from fnmatch import fnmatchcase
 from typing import Any
 
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import Priced
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
+
+NO_PROJECT = "(no project)"
 
 
 @dataclass(slots=True)
@@ -30,11 +40,14 @@ class Usage:
     sessions: set[str] = field(default_factory=set)
 
     def add(self, row: LedgerRow, book: PriceBook) -> None:
+        self.add_priced(row, book.price(row))
+
+    def add_priced(self, row: LedgerRow, priced: Priced) -> None:
+        """Add a row whose price is already known (reports price each row once)."""
         self.tokens = self.tokens + row.tokens
         self.responses += row.responses
         self.web_search += row.web_search
         self.sessions.add(row.session)
-        priced = book.price(row)
         if priced.usd is None:
             self.unpriced_tokens += row.tokens.total
             self.unpriced.add(priced.unpriced)
@@ -76,6 +89,10 @@ def usage_json(u: Usage) -> dict[str, Any]:
     }
 
 
+def utc_text(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass(slots=True)
 class Bucket:
     label: str
@@ -87,24 +104,42 @@ class Bucket:
     last: str = ""
 
     def add(self, placed: Placed, book: PriceBook) -> None:
+        self.add_priced(placed, book.price(placed.row))
+
+    def add_priced(self, placed: Placed, priced: Priced) -> None:
         row = placed.row
-        self.usage.add(row, book)
-        self.models.setdefault(row.model, Usage()).add(row, book)
+        self.usage.add_priced(row, priced)
+        model = self.models.get(row.model)
+        if model is None:
+            model = self.models[row.model] = Usage()
+        model.add_priced(row, priced)
         self.ledgers.add(placed.ledger)
         if row.project:
             self.projects.add(row.project)
-        first, last = (
-            row.first.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            row.last.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )
+        first, last = utc_text(row.first), utc_text(row.last)
         self.first = min(self.first, first) if self.first else first
         self.last = max(self.last, last)
 
 
-BY: dict[str, tuple[str, Callable[[LedgerRow], str]]] = {
-    "daily": ("date", lambda r: r.date.isoformat()),
-    "monthly": ("month", lambda r: r.date.strftime("%Y-%m")),
-    "session": ("session", lambda r: r.session),
+def week_start(day: date) -> date:
+    """The Monday of the day's ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# kind -> (label key in JSON, label of a resolved row). Days are already local to the vault.
+BY: dict[str, tuple[str, Callable[[Placed], str]]] = {
+    "daily": ("date", lambda p: p.row.date.isoformat()),
+    "weekly": ("week", lambda p: week_start(p.row.date).isoformat()),
+    "monthly": ("month", lambda p: p.row.date.strftime("%Y-%m")),
+    "session": ("session", lambda p: p.row.session),
+    "bet": ("bet", lambda p: p.ledger),
+    "model": ("model", lambda p: p.row.model),
+    "project": ("project", lambda p: p.row.project or NO_PROJECT),
 }
 
 
@@ -113,12 +148,15 @@ class Filter:
     since: date | None = None
     until: date | None = None
     bet: str | None = None
+    project: str | None = None
 
     def keeps(self, placed: Placed) -> bool:
         row = placed.row
         if self.since and row.date < self.since:
             return False
         if self.until and row.date > self.until:
+            return False
+        if self.project is not None and not fnmatchcase(row.project, self.project):
             return False
         return self.bet is None or placed.ledger == self.bet
 
@@ -138,24 +176,31 @@ def build_report(kind: str, ledgers: LedgerSet, book: PriceBook, keep: Filter) -
     for placed in ledgers.rows.values():
         if not keep.keeps(placed):
             continue
-        label = label_of(placed.row)
-        buckets.setdefault(label, Bucket(label)).add(placed, book)
-        totals.add(placed, book)
+        priced = book.price(placed.row)
+        label = label_of(placed)
+        bucket = buckets.get(label)
+        if bucket is None:
+            bucket = buckets[label] = Bucket(label)
+        bucket.add_priced(placed, priced)
+        totals.add_priced(placed, priced)
     order = sorted(
         buckets.values(), key=lambda b: (b.first, b.label) if kind == "session" else b.label
     )
     return Report(kind, column, tuple(order), totals)
 
 
-def report_json(report: Report) -> dict[str, Any]:
-    def bucket_json(b: Bucket) -> dict[str, Any]:
-        out = usage_json(b.usage)
-        out["models"] = {m: usage_json(u) for m, u in sorted(b.models.items())}
-        return out
+def bucket_json(b: Bucket) -> dict[str, Any]:
+    out = usage_json(b.usage)
+    out["models"] = {m: usage_json(u) for m, u in sorted(b.models.items())}
+    return out
 
+
+def report_json(report: Report) -> dict[str, Any]:
     rows = []
     for b in report.buckets:
         row: dict[str, Any] = {report.column: b.label}
+        if report.kind == "weekly":
+            row["iso_week"] = iso_week(date.fromisoformat(b.label))
         if report.kind == "session":
             row |= {
                 "first": b.first,

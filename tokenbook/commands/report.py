@@ -1,11 +1,20 @@
-"""`tokenbook report daily|monthly|session`: usage totals from the ledgers."""
+"""`tokenbook report KIND`: usage totals from the ledgers (blocks also read the recent logs)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC
+from datetime import datetime
+from typing import Any
 
+from tokenbook.attribution import Attributor
+from tokenbook.blocks import blocks_json
+from tokenbook.blocks import build_blocks
+from tokenbook.blocks import entries
+from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
+from tokenbook.commands.common import log_dirs
 from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
 from tokenbook.errors import TokenbookError
@@ -16,26 +25,54 @@ from tokenbook.reports import BY
 from tokenbook.reports import Filter
 from tokenbook.reports import build_report
 from tokenbook.reports import report_json
+from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
+from tokenbook.tables import blocks_table
 from tokenbook.tables import report_table
 from tokenbook.vault import load_vault
 
 NAME = "report"
-HELP = "usage per day, month or session, from the ledgers"
+HELP = "usage per day, week, month, session, bet, model, project or 5-hour block"
+KINDS = (*BY, "blocks")
+
+
+def parse_now(value: str) -> datetime:
+    """An ISO time; without an offset it is UTC."""
+    try:
+        t = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a time; use ISO 8601 like 2026-11-03T14:30:00Z"
+        ) from None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "kind",
-        choices=tuple(BY),
-        help="one row per day, per month (YYYY-MM) or per session",
+        choices=KINDS,
+        help="one row per day, ISO week (from Monday), month, session, bet, model, project "
+        "(cwd) or 5-hour billing block",
     )
     add_vault(p)
     p.add_argument("--json", action="store_true", help="print JSON (documented in the README)")
     p.add_argument("--since", type=parse_day, help="first day to include (YYYY-MM-DD or YYYYMMDD)")
     p.add_argument("--until", type=parse_day, help="last day to include (YYYY-MM-DD or YYYYMMDD)")
     p.add_argument("--bet", help="only this bet's ledger (`unassigned` for unclaimed usage)")
+    p.add_argument(
+        "--project", metavar="GLOB", help="only usage whose project path matches, e.g. '*/webapp'"
+    )
+    p.add_argument(
+        "--breakdown", action="store_true", help="a line per model under each row of the table"
+    )
+    add_logs(p)
+    p.add_argument(
+        "--now",
+        type=parse_now,
+        metavar="ISO",
+        help="blocks: the time that decides the active block (default: the clock)",
+    )
 
 
 def _filter(args: argparse.Namespace, vault: Vault, ledgers: LedgerSet) -> Filter:
@@ -44,15 +81,24 @@ def _filter(args: argparse.Namespace, vault: Vault, ledgers: LedgerSet) -> Filte
     known = {UNASSIGNED, *ledgers.files, *(b.id for b in vault.bets)}
     if args.bet is not None and args.bet not in known:
         raise TokenbookError(f"unknown bet `{args.bet}`; known: {', '.join(sorted(known))}")
-    return Filter(since=args.since, until=args.until, bet=args.bet)
+    return Filter(since=args.since, until=args.until, bet=args.bet, project=args.project)
 
 
 def run(args: argparse.Namespace) -> int:
-    vault = load_vault(vault_path(args.vault))
+    root = vault_path(args.vault)
+    vault = load_vault(root)
     ledgers = load_ledgers(vault)
-    report = build_report(args.kind, ledgers, PriceBook(vault), _filter(args, vault, ledgers))
-    if args.json:
-        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    keep = _filter(args, vault, ledgers)
+    book = PriceBook(vault)
+    out: dict[str, Any]
+    if args.kind == "blocks":
+        now = args.now or datetime.now(UTC)
+        events = claude_code.collect(log_dirs(args.logs, root)).events
+        items = entries(ledgers, events, Attributor(vault))
+        blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
+        out, text = blocks_json(blocks), blocks_table(blocks, args.breakdown)
     else:
-        print(report_table(report))
+        report = build_report(args.kind, ledgers, book, keep)
+        out, text = report_json(report), report_table(report, args.breakdown)
+    print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
