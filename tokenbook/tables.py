@@ -51,14 +51,27 @@ def _widths(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
 
 
 def short_labels(labels: Sequence[str], least: int = SHORT) -> dict[str, str]:
-    """The shortest prefix (at least `least` characters) that tells each label apart."""
+    """The shortest prefix (at least `least` characters) that tells each label apart.
+
+    In sorted order a label shares its longest prefix with a neighbour, so this is O(n log n)."""
+    order = sorted(set(labels))
     out = {}
-    for label in labels:
-        n = least
-        while n < len(label) and any(o != label and o.startswith(label[:n]) for o in labels):
-            n += 1
+    for i, label in enumerate(order):
+        shared = max(
+            (_common(label, order[j]) for j in (i - 1, i + 1) if 0 <= j < len(order)), default=0
+        )
+        n = max(least, shared + 1)
         out[label] = label if n >= len(label) else label[:n] + "…"
     return out
+
+
+def _common(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def clip(text: str, width: int, keep_end: bool = False) -> str:
