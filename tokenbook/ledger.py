@@ -8,6 +8,7 @@ the same key appears twice (a union merge of two clones) readers keep the larger
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -106,10 +107,21 @@ def _escape(value: str) -> str:
     # Markup a markdown viewer would act on (HTML, wikilinks) is escaped too.
     for ch in "<>[]":
         text = text.replace(ch, "\\" + ch)
+    # Characters that end a line for some reader (U+2028, U+0085, form feed...), other control
+    # and invisible format characters, and lone surrogates (not encodable as UTF-8) are written
+    # `\uXXXX`, so a value from a log can never split a row or stop the file being written.
+    text = "".join(_code(ch) if _unsafe(ch) else ch for ch in text)
     # Readers strip the spaces around a cell, so a value's own edge whitespace is written `\uXXXX`.
     head = len(text) - len(text.lstrip())
     tail = max(len(text.rstrip()), head)
     return _code(text[:head]) + text[head:tail] + _code(text[tail:])
+
+
+def _unsafe(ch: str) -> bool:
+    return ord(ch) <= 0xFFFF and unicodedata.category(ch) in _UNSAFE_CATEGORIES
+
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def _code(chars: str) -> str:
@@ -152,7 +164,9 @@ def _split_cells(line: str) -> list[str]:
 
 
 def _time_text(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Not strftime("%Y"): it does not zero-pad years before 1000, which readers then reject.
+    u = t.astimezone(UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def format_row(row: LedgerRow) -> str:
