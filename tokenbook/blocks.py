@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import replace
 from datetime import UTC
 from datetime import date
@@ -24,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenbook.attribution import Attributor
+from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
@@ -36,7 +38,6 @@ from tokenbook.reports import usd_text
 from tokenbook.reports import utc_text
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
-from tokenbook.store import group_events
 
 HOURS = 5
 LENGTH = timedelta(hours=HOURS)
@@ -50,8 +51,59 @@ class Entry:
 
     at: datetime
     until: datetime
-    placed: Placed
-    from_logs: bool
+    ledger: str
+    row: LedgerRow | None = None  # a ledger row the logs no longer cover
+    event: UsageEvent | None = None  # else one response, with its ledger key and the
+    key: Key | None = None  # project and branch of that key's first response
+    project: str = ""
+    branch: str = ""
+
+
+@dataclass(slots=True)
+class _Part:
+    """The responses of one ledger key inside one block, summed before they are priced."""
+
+    key: Key
+    project: str
+    branch: str
+    first: datetime
+    last: datetime
+    responses: int = 0
+    tokens: list[int] = field(default_factory=lambda: [0] * 7)
+
+    def add(self, e: UsageEvent) -> None:
+        t, sums = e.tokens, self.tokens
+        for i, n in enumerate(
+            (t.input, t.output, t.cache_write_5m, t.cache_write_1h, t.cache_read)
+        ):
+            sums[i] += n
+        sums[5] += e.web_search
+        sums[6] += e.web_fetch
+        self.responses += 1
+        self.first, self.last = min(self.first, e.at), max(self.last, e.at)
+
+    def row(self) -> LedgerRow:
+        day, session, model, agent, speed, geo, band = self.key
+        n = self.tokens
+        return LedgerRow(
+            date=date.fromisoformat(day),
+            session=session,
+            model=model,
+            agent=agent,
+            speed=speed,
+            geo=geo,
+            prompt_over=band,
+            responses=self.responses,
+            tokens=Tokens(
+                input=n[0], output=n[1], cache_write_5m=n[2], cache_write_1h=n[3], cache_read=n[4]
+            ),
+            web_search=n[5],
+            web_fetch=n[6],
+            first=self.first,
+            last=self.last,
+            project=self.project,
+            branch=self.branch,
+        )
 
 
 @dataclass(slots=True)
@@ -119,62 +171,80 @@ def floor_hour(t: datetime) -> datetime:
     return t.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _event_row(e: UsageEvent, day: date, project: str, branch: str) -> LedgerRow:
-    return LedgerRow(
-        date=day,
-        session=e.session,
-        model=e.model,
-        agent=e.agent,
-        speed=e.speed,
-        geo=e.geo,
-        prompt_over=prompt_band(e.tokens.prompt),
-        responses=1,
-        tokens=e.tokens,
-        web_search=e.web_search,
-        web_fetch=e.web_fetch,
-        first=e.at,
-        last=e.at,
-        project=project,
-        branch=branch,
-    )
-
-
 def entries(
     ledgers: LedgerSet, events: Iterable[UsageEvent], attributor: Attributor
 ) -> list[Entry]:
     """Every response the logs still hold, and the ledger rows they no longer cover.
 
     A ledger row is covered when the logs hold at least as many responses of its key; usage the
-    logs hold but no ledger has yet (not synced) goes to the bet sync would give it."""
-    events = list(events)
+    logs hold but no ledger has yet (not synced) goes to the bet sync would give it. A key's
+    project and branch are those of its first response, as in the ledgers."""
     tz = ZoneInfo(ledgers.timezone)
-    groups = group_events(events, ledgers.timezone)
+    keyed: list[tuple[Key, UsageEvent]] = []
+    count: dict[Key, int] = {}
+    earliest: dict[Key, UsageEvent] = {}
+    for e in events:
+        day = e.at.astimezone(tz).date().isoformat()
+        key = (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
+        keyed.append((key, e))
+        count[key] = count.get(key, 0) + 1
+        first = earliest.get(key)
+        if first is None or (e.at, e.key) < (first.at, first.key):
+            earliest[key] = e
     ledger_of: dict[Key, str] = {}
-    for key, group in groups.items():
+    for key, n in count.items():
         known = ledgers.rows.get(key)
-        row = group.row
         if known is None:
-            ledger_of[key] = attributor.bet_for(row.session, row.date, row.project, row.branch)
-        elif row.responses >= known.row.responses:
+            f = earliest[key]
+            on = date.fromisoformat(key[0])
+            ledger_of[key] = attributor.bet_for(f.session, on, f.project, f.branch)
+        elif n >= known.row.responses:
             ledger_of[key] = known.ledger
     out = [
-        Entry(p.row.first, p.row.last, p, from_logs=False)
+        Entry(p.row.first, p.row.last, p.ledger, row=p.row)
         for key, p in ledgers.rows.items()
         if key not in ledger_of
     ]
-    for e in events:
-        day = e.at.astimezone(tz).date()
-        group_row = groups[_key(e, day)].row
-        row = _event_row(e, day, group_row.project, group_row.branch)
-        ledger = ledger_of.get(row.key)
+    for key, e in keyed:
+        ledger = ledger_of.get(key)
         if ledger is not None:
-            out.append(Entry(e.at, e.at, Placed(ledger, row), from_logs=True))
+            f = earliest[key]
+            out.append(
+                Entry(e.at, e.at, ledger, event=e, key=key, project=f.project, branch=f.branch)
+            )
     return out
 
 
-def _key(e: UsageEvent, day: date) -> Key:
-    band = prompt_band(e.tokens.prompt)
-    return (day.isoformat(), e.session, e.model, e.agent, e.speed, e.geo, band)
+def _cut(items: Iterable[Entry]) -> list[tuple[datetime, list[tuple[str, LedgerRow, bool]]]]:
+    """Blocks in time order, each with its usage as rows: estimated ledger rows as they are,
+    responses summed per ledger key (cost is linear in tokens, so each sum is priced once)."""
+    cut: list[tuple[datetime, list[tuple[str, LedgerRow, bool]]]] = []
+    end: datetime | None = None
+    parts: dict[tuple[str, Key], _Part] = {}
+    rows: list[tuple[str, LedgerRow, bool]] = []
+
+    def close() -> None:
+        rows.extend((ledger, part.row(), True) for (ledger, _), part in parts.items())
+
+    for entry in sorted(items, key=lambda x: (x.at, x.until)):
+        if end is None or entry.at >= end:
+            if end is not None:
+                close()
+            start = floor_hour(entry.at)
+            end = start + LENGTH
+            parts, rows = {}, []
+            cut.append((start, rows))
+        if entry.row is not None:
+            rows.append((entry.ledger, entry.row, False))
+        elif entry.event is not None and entry.key is not None:
+            part = parts.get((entry.ledger, entry.key))
+            if part is None:
+                part = _Part(entry.key, entry.project, entry.branch, entry.at, entry.at)
+                parts[(entry.ledger, entry.key)] = part
+            part.add(entry.event)
+    if end is not None:
+        close()
+    return cut
 
 
 def build_blocks(
@@ -185,40 +255,38 @@ def build_blocks(
     timezone: str,
 ) -> BlocksReport:
     """Cut the usage into blocks (over all usage: billing is per account), then keep what the
-    filter keeps: `--bet`/`--project` per entry, `--since`/`--until` on the block's local start."""
+    filter keeps: `--bet`/`--project` per row, `--since`/`--until` on the block's local start."""
     tz = ZoneInfo(timezone)
-    per_entry = replace(keep, since=None, until=None)
-    blocks: list[Block] = []
+    per_row = replace(keep, since=None, until=None)
+    kept: list[Block] = []
     totals = Bucket("total")
-    current: Block | None = None
     logs_since: datetime | None = None
     estimated = 0
-    for entry in sorted(items, key=lambda x: (x.at, x.until)):
-        if current is None or entry.at >= current.end:
-            start = floor_hour(entry.at)
-            current = Block(start, Bucket(utc_text(start)), entry.at, entry.until)
-            blocks.append(current)
-        if not per_entry.keeps(entry.placed):
-            continue
-        start_day = current.start.astimezone(tz).date()
+    for start, rows in _cut(items):
+        start_day = start.astimezone(tz).date()
         if (keep.since and start_day < keep.since) or (keep.until and start_day > keep.until):
             continue
-        priced = book.price(entry.placed.row)
-        if current.bucket.usage.responses == 0:
-            current.first, current.last = entry.at, entry.until
-        current.bucket.add_priced(entry.placed, priced)
-        totals.add_priced(entry.placed, priced)
-        current.last = max(current.last, entry.until)
-        if entry.from_logs:
-            current.from_logs = True
-            logs_since = entry.at if logs_since is None else min(logs_since, entry.at)
-        else:
-            current.from_ledgers = True
-            estimated += 1
-    kept = tuple(b for b in blocks if b.bucket.usage.responses)
+        block: Block | None = None
+        for ledger, row, from_logs in rows:
+            placed = Placed(ledger, row)
+            if not per_row.keeps(placed):
+                continue
+            if block is None:
+                block = Block(start, Bucket(utc_text(start)), row.first, row.last)
+                kept.append(block)
+            priced = book.price(row)
+            block.bucket.add_priced(placed, priced)
+            totals.add_priced(placed, priced)
+            block.first, block.last = min(block.first, row.first), max(block.last, row.last)
+            if from_logs:
+                block.from_logs = True
+                logs_since = row.first if logs_since is None else min(logs_since, row.first)
+            else:
+                block.from_ledgers = True
+                estimated += 1
     active = next((b for b in kept if b.contains(now)), None)
     burn = burn_rate(active, now) if active else None
-    return BlocksReport(kept, totals, now, timezone, active, burn, logs_since, estimated)
+    return BlocksReport(tuple(kept), totals, now, timezone, active, burn, logs_since, estimated)
 
 
 def burn_rate(block: Block, now: datetime) -> Burn | None:
