@@ -442,3 +442,31 @@ def test_now_must_be_a_time(capsys, vault):
         run(capsys, "report", "blocks", "--vault", vault, "--now", "soon")
     assert exit_.value.code == 2
     assert "'soon' is not a time" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- the README
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def readme_examples() -> list[tuple[str, str]]:
+    """(command, output) pairs from the README's Reports section."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("\n```\n", 2)[1]
+    pairs = []
+    for chunk in ("\n" + block).split("\n$ ")[1:]:
+        command, _, output = chunk.partition("\n")
+        pairs.append((command, output.rstrip("\n")))
+    return pairs
+
+
+def test_readme_examples_are_real_output(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    examples = readme_examples()
+    assert {c.split()[2] for c, _ in examples} == set(KINDS)
+    for command, output in examples:
+        args = [a.strip("'") for a in command.split()[1:]]
+        code, out, err = run(capsys, *args)
+        assert (code, err) == (0, ""), command
+        assert out.rstrip("\n") == output, command
