@@ -108,9 +108,10 @@ def report(capsys: Any, vault: Path, kind: str, *extra: str) -> dict[str, Any]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file's bytes below root, by relative path (the git-ignored lock file aside)."""
+    """Every file's bytes below root, by relative path (the git-ignored lock file and the
+    disposable sync cache aside)."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != ".tokenbook.lock"
+        if p.is_file() and p.name != ".tokenbook.lock" and ".tokenbook-cache" not in p.parts
     }

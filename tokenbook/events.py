@@ -68,3 +68,12 @@ class UsageEvent:
 
 # A log line that could not be counted: reported as `path:line: reason`, never fatal.
 Skipped = Problem
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, order=True)
+class LimitEvent:
+    """Claude Code's "usage limit reached" line: when it was hit and when the limit resets (UTC)."""
+
+    at: datetime
+    reset_at: datetime
+    session: str

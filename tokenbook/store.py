@@ -48,8 +48,9 @@ class LedgerSet:
     rows: dict[Key, Placed]
 
     def by_ledger(self) -> dict[str, list[LedgerRow]]:
+        """Rows per ledger in key order (so views never depend on the order rows were added)."""
         out: dict[str, list[LedgerRow]] = {name: [] for name in self.files}
-        for placed in self.rows.values():
+        for _, placed in sorted(self.rows.items()):
             out.setdefault(placed.ledger, []).append(placed.row)
         return out
 
@@ -92,7 +93,16 @@ class _Group:
     first_event: UsageEvent
 
 
-def group_events(events: Iterable[UsageEvent], timezone: str) -> dict[Key, _Group]:
+Groups = dict[Key, _Group]
+
+
+def event_key(e: UsageEvent, tz: ZoneInfo) -> Key:
+    """The key of the ledger row an event adds to (the same as that row's `key`)."""
+    day = e.at.astimezone(tz).date().isoformat()
+    return (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
+
+
+def group_events(events: Iterable[UsageEvent], timezone: str) -> Groups:
     """Sum responses into ledger rows: one per session, local day, model, agent, speed, region
     and prompt band. Project and branch are those of the group's first response."""
     tz = ZoneInfo(timezone)

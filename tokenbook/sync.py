@@ -9,20 +9,22 @@ from pathlib import Path
 
 from tokenbook.attribution import Ambiguous
 from tokenbook.attribution import Attributor
+from tokenbook.cache import SyncCache
+from tokenbook.cache import ledger_fingerprint
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
+from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
-from tokenbook.events import UsageEvent
 from tokenbook.fileio import vault_lock
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
 from tokenbook.render import render_all
-from tokenbook.sources import claude_code
+from tokenbook.sources.claude_code import Progress
+from tokenbook.store import Groups
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
 from tokenbook.store import better
-from tokenbook.store import group_events
 from tokenbook.store import load_ledgers
 from tokenbook.store import read_ledgers
 from tokenbook.store import write_ledgers
@@ -34,9 +36,10 @@ from tokenbook.vault import require_vault
 
 @dataclass(slots=True)
 class SyncResult:
-    files: int = 0
-    bytes: int = 0
-    responses: int = 0
+    files: int = 0  # log files found
+    read_files: int = 0  # of which had new bytes
+    bytes: int = 0  # bytes read (only new ones when the cache is there)
+    responses: int = 0  # API responses counted in all logs ever read
     new_rows: int = 0
     updated_rows: int = 0
     moved_rows: int = 0
@@ -45,29 +48,43 @@ class SyncResult:
     skipped: list[Skipped] = field(default_factory=list)
     ambiguous: list[Ambiguous] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)
+    limits: list[LimitEvent] = field(default_factory=list)
 
 
 def sync(
-    root: Path, log_dirs: Sequence[Path], *, render: bool = True, lock_wait: float = 10.0
+    root: Path,
+    log_dirs: Sequence[Path],
+    *,
+    render: bool = True,
+    lock_wait: float = 10.0,
+    progress: Progress | None = None,
 ) -> SyncResult:
-    """Count new usage from the logs into the ledgers, then render. Safe to re-run."""
+    """Count new usage from the logs into the ledgers, then render. Safe to re-run.
+
+    Only bytes appended since the last sync are read (the cache in `.tokenbook-cache/`);
+    `progress(bytes done, bytes total, files done, files total)` is called while reading."""
     require_vault(root)
     with vault_lock(root, wait_seconds=lock_wait):
         vault = load_vault(root)
         attributor = Attributor(vault)
         ledgers = load_ledgers(vault, attributor.explicit)
-        collected = claude_code.collect(log_dirs)
+        cache = SyncCache.load(root, vault.settings.timezone)
+        changed_behind = ledger_fingerprint(root) != cache.index.ledgers
+        update = cache.update(log_dirs, progress, regroup_all=changed_behind)
         result = SyncResult(
-            files=collected.files,
-            bytes=collected.bytes,
-            responses=len(collected.events),
-            skipped=collected.skipped,
+            files=update.files,
+            read_files=update.read_files,
+            bytes=update.bytes,
+            responses=update.responses,
+            skipped=update.skipped,
+            limits=update.limits,
         )
-        touched = _merge(ledgers, collected.events, attributor, result)
+        touched = _merge(ledgers, update.groups, attributor, result)
         touched |= _apply_explicit(ledgers, attributor, result)
         # Every ledger is re-formatted: a union-merged file becomes canonical again; an
         # unchanged one is not touched (write_if_changed compares bytes).
         result.ledgers_written = write_ledgers(ledgers, touched | set(ledgers.files) | {UNASSIGNED})
+        cache.save(ledger_fingerprint(root))  # after the ledgers: a crash in between re-reads
         result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
         book = PriceBook(vault)
         result.unpriced = sorted(
@@ -79,10 +96,12 @@ def sync(
 
 
 def _merge(
-    ledgers: LedgerSet, events: list[UsageEvent], attributor: Attributor, result: SyncResult
+    ledgers: LedgerSet, groups: Groups, attributor: Attributor, result: SyncResult
 ) -> set[str]:
+    """Put the recomputed rows into the ledgers: new keys where attribution says, known keys
+    replaced by the later snapshot."""
     touched: set[str] = set()
-    for key, group in sorted(group_events(events, ledgers.timezone).items()):
+    for key, group in sorted(groups.items()):
         row, first = group.row, group.first_event
         known = ledgers.rows.get(key)
         if known is None:

@@ -32,10 +32,42 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
 
 
+class ProgressBar:
+    """`reading logs [#####-----] 52% 312/600 MB, 12/40 files` on stderr, redrawn in place."""
+
+    WIDTH = 30
+    MIN_BYTES = 50_000_000  # smaller reads finish before a bar helps
+
+    def __init__(self) -> None:
+        self.shown = False
+        self.last = -1
+
+    def __call__(self, done: int, total: int, files_done: int, files_total: int) -> None:
+        if total < self.MIN_BYTES:
+            return
+        percent = min(100, done * 100 // max(total, 1))
+        if percent == self.last and files_done != files_total:
+            return
+        self.last = percent
+        filled = self.WIDTH * percent // 100
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        sys.stderr.write(
+            f"\rreading logs [{bar}] {percent:3d}% {done / 1e6:,.0f}/{total / 1e6:,.0f} MB, "
+            f"{files_done}/{files_total} files"
+        )
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
 def _print(result: SyncResult, quiet: bool) -> None:
     if not quiet:
         print(
-            f"read {result.files} log file(s), {result.bytes:,} bytes: "
+            f"read {result.read_files} of {result.files} log file(s), {result.bytes:,} new bytes: "
             f"{result.responses:,} API responses; ledger rows: {result.new_rows} new, "
             f"{result.updated_rows} updated, {result.moved_rows} moved"
         )
@@ -69,6 +101,11 @@ def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
     dirs = log_dirs(args.logs, root)
     _warn_missing_logs(dirs)
-    result = sync(root, dirs, render=not args.no_render, lock_wait=args.wait)
+    bar = ProgressBar() if sys.stderr.isatty() and not args.quiet else None
+    try:
+        result = sync(root, dirs, render=not args.no_render, lock_wait=args.wait, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     _print(result, args.quiet)
     return 0

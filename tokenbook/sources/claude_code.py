@@ -9,18 +9,25 @@ sidechain replay of a main-thread message under a new requestId is dropped.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import multiprocessing
 import os
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from typing import BinaryIO
 
+from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
@@ -207,29 +214,192 @@ def _with_agent(c: Candidate, agent_id: str) -> Candidate:
     return replace(c, agent_id=agent_id)
 
 
-def read_lines(path: Path) -> Iterator[Candidate | Skipped]:
-    """Stream one file; malformed lines come out as Skipped, never as exceptions."""
-    label = str(path)
-    with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
+# ----- compact records: what the global dedup keeps per response (also cached between syncs)
+
+# (output, total, model, (input, output, cache_write_5m, cache_write_1h, cache_read), speed, geo,
+#  web_search, web_fetch): compared as a whole, the largest is the line whose usage counts.
+Usage = tuple[int, int, str, tuple[int, int, int, int, int], str, str, int, int]
+# (time in µs since the epoch, sidechain, session, cwd, branch, agent_id): the smallest is the
+# line whose envelope counts (earliest first; the rest only makes the choice order-independent).
+Envelope = tuple[int, bool, str, str, str, str]
+# usage, envelope, and whether any line of the response is on the main thread.
+Record = tuple[Usage, Envelope, bool]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LIMIT_TEXT = "Claude AI usage limit reached|"
+PARALLEL_BYTES = 32_000_000  # below this, starting worker processes costs more than it saves
+
+
+def micros(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def record(c: Candidate) -> Record:
+    t = c.tokens
+    usage = (
+        t.output,
+        t.total,
+        c.model,
+        (t.input, t.output, t.cache_write_5m, t.cache_write_1h, t.cache_read),
+        c.speed,
+        c.geo,
+        c.web_search,
+        c.web_fetch,
+    )
+    envelope = (micros(c.at), c.sidechain, c.session, c.cwd, c.branch, c.agent_id)
+    return (usage, envelope, not c.sidechain)
+
+
+def join(a: Record, b: Record) -> Record:
+    """Two views of one response as one: commutative, associative and idempotent, so the result
+    depends neither on file order nor on how often a line was read."""
+    return (max(a[0], b[0]), min(a[1], b[1]), a[2] or b[2])
+
+
+def message_id(key: str) -> str:
+    return key.partition("\x00")[0]
+
+
+def event(key: str, r: Record, agents: Mapping[str, str]) -> UsageEvent:
+    u, env = r[0], r[1]
+    i, o, w5, w1, cr = u[3]
+    return UsageEvent(
+        key=key,
+        session=env[2],
+        at=EPOCH + timedelta(microseconds=env[0]),
+        model=u[2],
+        tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
+        project=env[3],
+        branch=env[4],
+        agent="main" if not env[1] else agents.get(env[5], "subagent"),
+        speed=u[4],
+        geo=u[5],
+        web_search=u[6],
+        web_fetch=u[7],
+    )
+
+
+def limit_event(line: Mapping[str, Any]) -> tuple[str, LimitEvent] | None:
+    """`Claude AI usage limit reached|<unix-seconds>` written by Claude Code as a synthetic line."""
+    message = line.get("message")
+    if line.get("type") != "assistant" or not isinstance(message, Mapping):
+        return None
+    if message.get("model") != SYNTHETIC:
+        return None
+    content = message.get("content")
+    texts: list[Any] = [content]
+    if isinstance(content, list):
+        texts = [b.get("text") for b in content if isinstance(b, Mapping)]
+    for text in texts:
+        if isinstance(text, str) and text.startswith(LIMIT_TEXT):
+            reset = text[len(LIMIT_TEXT) :].strip()
+            if not reset.isdigit():
+                raise BadLine(f"usage-limit line with reset time {reset[:20]!r}, expected seconds")
+            at = _time(line.get("timestamp"))
+            key = _text(message, "id") or f"{at.isoformat()}\x00{_text(line, 'sessionId')}"
+            reset_at = datetime.fromtimestamp(int(reset), UTC)
+            return key, LimitEvent(at=at, reset_at=reset_at, session=_text(line, "sessionId"))
+    return None
+
+
+# ----- reading files
+
+
+@dataclass(slots=True)
+class FileScan:
+    """What one read of one file (from `start` to its end) found.
+
+    `offset` and `lines` stop after the last complete line: an unfinished last line is read
+    again next time, and its problems are kept apart in `tail`.
+    """
+
+    path: str
+    start: int
+    offset: int
+    lines: int
+    size: int
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    tail: list[tuple[int, str]] = field(default_factory=list)
+    responses: dict[str, Record] = field(default_factory=dict)
+    limits: dict[str, LimitEvent] = field(default_factory=dict)
+    missing: bool = False
+    mark: bytes = b""  # hash of the bytes just before `offset`: tells an append from a rewrite
+
+    @property
+    def read(self) -> int:
+        return self.size - self.start
+
+
+def _parse(raw: bytes, line: bytes) -> tuple[Any, str | None]:
+    """(the parsed object of a line that may carry usage, or None; why the line is skipped)."""
+    if b'"usage"' not in line:
+        if line.startswith(b"{") and line.endswith(b"}"):
+            return None, None
+        return None, _truncated(raw)
+    try:
+        return json.loads(line), None
+    except UnicodeDecodeError:
+        return None, "not valid UTF-8; line skipped"
+    except json.JSONDecodeError:
+        return None, _truncated(raw)
+
+
+def scan(path: str, start: int = 0, lines: int = 0) -> FileScan:
+    """Stream one file from byte `start` (line `lines` + 1); malformed lines become problems."""
+    out = FileScan(path, start, start, lines, start)
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed below; a vanished file reads as missing
+    except FileNotFoundError:
+        out.missing = True
+        return out
+    with f:
+        f.seek(start)
+        number, pos = lines, start
+        for raw in f:
+            number += 1
+            pos += len(raw)
+            complete = raw.endswith(b"\n")
+            if complete:
+                out.offset, out.lines = pos, number
             line = raw.strip()
             if not line:
                 continue
-            if b'"usage"' not in line:
-                if not (line.startswith(b"{") and line.endswith(b"}")):
-                    yield Skipped(label, number, _truncated(raw))
-                continue
-            try:
-                found = line_candidate(json.loads(line))
-            except UnicodeDecodeError:
-                yield Skipped(label, number, "not valid UTF-8; line skipped")
-            except json.JSONDecodeError:
-                yield Skipped(label, number, _truncated(raw))
-            except BadLine as e:
-                yield Skipped(label, number, f"{e}; line skipped")
-            else:
-                if found is not None:
-                    yield found
+            obj, reason = _parse(raw, line)
+            if obj is not None:
+                reason = _take(out, obj)
+            if reason is not None:
+                (out.skipped if complete else out.tail).append((number, reason))
+        out.size = pos
+        out.mark = mark(f, out.offset)
+    return out
+
+
+MARK_BYTES = 4096
+
+
+def mark(f: BinaryIO, offset: int) -> bytes:
+    """A hash of the (up to) 4 KiB before `offset`: if they changed, the file was rewritten."""
+    f.seek(max(0, offset - MARK_BYTES))
+    data = f.read(offset - max(0, offset - MARK_BYTES))
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _take(out: FileScan, obj: Any) -> str | None:
+    """Add a parsed line's response or usage-limit event to `out`; or say why it is skipped."""
+    try:
+        item = line_candidate(obj)
+        limit = limit_event(obj) if item is None else None
+    except BadLine as e:
+        return f"{e}; line skipped"
+    if item is not None:
+        key, rec = item.key, record(item)
+        known = out.responses.get(key)
+        out.responses[key] = rec if known is None else join(known, rec)
+    elif limit is not None:
+        lkey, found = limit
+        known_limit = out.limits.get(lkey)
+        out.limits[lkey] = found if known_limit is None else min(known_limit, found)
+    return None
 
 
 def _truncated(raw: bytes) -> str:
@@ -238,18 +408,108 @@ def _truncated(raw: bytes) -> str:
     return "not a complete JSON object (truncated?); line skipped"
 
 
-@dataclass(slots=True)
-class _Response:
-    usage: Candidate
-    envelope: Candidate
-    main_thread: bool
+def read_lines(path: Path) -> Iterator[Candidate | Skipped]:
+    """Stream one file as candidates and problems (the plain, one-line-at-a-time reader)."""
+    label = str(path)
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            obj, reason = _parse(raw, line)
+            if obj is not None:
+                try:
+                    found = line_candidate(obj)
+                except BadLine as e:
+                    reason = f"{e}; line skipped"
+                else:
+                    if found is not None:
+                        yield found
+            if reason is not None:
+                yield Skipped(label, number, reason)
+
+
+Job = tuple[str, int, int]  # path, start offset, lines before it
+Progress = Callable[[int, int, int, int], None]  # bytes done, bytes total, files done, total
+
+
+def _scan_job(job: Job) -> FileScan:
+    return scan(*job)
+
+
+def scan_all(
+    jobs: Sequence[Job], todo: int, progress: Progress | None = None
+) -> Iterator[FileScan]:
+    """Scan files in `jobs` order, on every core when there is enough to read (`todo` bytes)."""
+    cores = os.cpu_count() or 1
+    done = 0
+    if cores > 1 and todo >= PARALLEL_BYTES and len(jobs) > 1:
+        with multiprocessing.get_context().Pool(min(cores, len(jobs))) as pool:
+            for n, s in enumerate(pool.imap(_scan_job, jobs, chunksize=2), start=1):
+                done += s.read
+                if progress:
+                    progress(done, todo, n, len(jobs))
+                yield s
+        return
+    for n, job in enumerate(jobs, start=1):
+        s = _scan_job(job)
+        done += s.read
+        if progress:
+            progress(done, todo, n, len(jobs))
+        yield s
+
+
+# ----- global dedup
+
+
+class Deduper:
+    """Global dedup state: one record per response key, across every file read."""
+
+    def __init__(self, responses: dict[str, Record] | None = None) -> None:
+        self.responses: dict[str, Record] = responses if responses is not None else {}
+        self.limits: dict[str, LimitEvent] = {}
 
     def add(self, c: Candidate) -> None:
-        if c.usage_rank() > self.usage.usage_rank():
-            self.usage = c
-        if c.envelope_rank() < self.envelope.envelope_rank():
-            self.envelope = c
-        self.main_thread = self.main_thread or not c.sidechain
+        self.join({c.key: record(c)})
+
+    def join(self, found: Mapping[str, Record]) -> list[str]:
+        """Merge one file's records; return the keys whose record changed."""
+        changed = []
+        responses = self.responses
+        for key, rec in found.items():
+            known = responses.get(key)
+            new = rec if known is None else join(known, rec)
+            if new != known:
+                responses[key] = new
+                changed.append(key)
+        return changed
+
+    def join_limits(self, found: Mapping[str, LimitEvent]) -> bool:
+        changed = False
+        for key, limit in found.items():
+            known = self.limits.get(key)
+            if known is None or limit < known:
+                self.limits[key] = limit
+                changed = True
+        return changed
+
+    def main_ids(self) -> set[str]:
+        return {message_id(k) for k, r in self.responses.items() if r[2]}
+
+    def events(self, agents: Mapping[str, str]) -> list[UsageEvent]:
+        """Every response that counts: on the main thread, or a sidechain one whose message
+        was not also answered on the main thread (a replay under a new requestId)."""
+        main = self.main_ids()
+        events = [
+            event(key, r, agents)
+            for key, r in self.responses.items()
+            if r[2] or message_id(key) not in main
+        ]
+        events.sort(key=lambda e: (e.at, e.key))
+        return events
+
+    def limit_events(self) -> list[LimitEvent]:
+        return sorted(set(self.limits.values()))
 
 
 @dataclass(slots=True)
@@ -258,62 +518,28 @@ class Collected:
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
+    limits: list[LimitEvent] = field(default_factory=list)
 
 
-class Deduper:
-    """Global dedup state: one entry per response key, across every file read."""
-
-    def __init__(self) -> None:
-        self.responses: dict[str, _Response] = {}
-
-    def add(self, c: Candidate) -> None:
-        known = self.responses.get(c.key)
-        if known is None:
-            self.responses[c.key] = _Response(c, c, not c.sidechain)
-        else:
-            known.add(c)
-
-    def events(self, agents: Mapping[str, str]) -> list[UsageEvent]:
-        main_ids = {r.usage.message_id for r in self.responses.values() if r.main_thread}
-        events = [
-            _event(key, r, agents)
-            for key, r in self.responses.items()
-            if r.main_thread or r.usage.message_id not in main_ids
-        ]
-        events.sort(key=lambda e: (e.at, e.key))
-        return events
-
-
-def _event(key: str, r: _Response, agents: Mapping[str, str]) -> UsageEvent:
-    u, env = r.usage, r.envelope
-    agent = "main" if not env.sidechain else agents.get(env.agent_id, "subagent")
-    return UsageEvent(
-        key=key,
-        session=env.session,
-        at=env.at,
-        model=u.model,
-        tokens=u.tokens,
-        project=env.cwd,
-        branch=env.branch,
-        agent=agent,
-        speed=u.speed,
-        geo=u.geo,
-        web_search=u.web_search,
-        web_fetch=u.web_fetch,
-    )
-
-
-def collect(dirs: Iterable[Path]) -> Collected:
+def collect(dirs: Iterable[Path], progress: Progress | None = None) -> Collected:
     """Read every log file under `dirs` and return the deduplicated responses."""
     files = discover(dirs)
+    jobs = [(str(p), 0, 0) for p in files]
+    todo = sum(_size(p) for p in files)
     dedup = Deduper()
     out = Collected(files=len(files))
-    for path in files:
-        out.bytes += os.path.getsize(path)
-        for item in read_lines(path):
-            if isinstance(item, Skipped):
-                out.skipped.append(item)
-            else:
-                dedup.add(item)
+    for s in scan_all(jobs, todo, progress):
+        out.bytes += s.size
+        out.skipped += [Skipped(s.path, n, why) for n, why in s.skipped + s.tail]
+        dedup.join(s.responses)
+        dedup.join_limits(s.limits)
     out.events = dedup.events(agent_types(files))
+    out.limits = dedup.limit_events()
     return out
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

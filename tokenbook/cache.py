@@ -1,0 +1,316 @@
+"""The disposable sync cache (`<vault>/.tokenbook-cache/sync.bin`): read only what is new.
+
+It holds, per log file, its identity (device, inode), size, mtime, the offset and line number
+just after its last complete line, a hash of the 4 KiB before that offset (an append keeps it, a
+rewrite does not) and its problems so far; and the global dedup state: per response key its
+winning usage and envelope (`claude_code.Record`) and the ledger row key it is counted in. A sync
+joins the records of the new bytes into that state, then regroups only the rows whose responses
+changed, from every response counted in them, so each row is recomputed exactly.
+
+The state only grows (the join of everything ever read): a log that shrinks, is rewritten or is
+deleted never takes usage out, just as a deleted log never deletes ledger rows. Deleting this
+cache gives the same ledgers (the store keeps the larger of two snapshots). A cache that cannot
+be read, from another format version or Python, or for another timezone, is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import struct
+import sys
+import tempfile
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tokenbook.events import LimitEvent
+from tokenbook.events import Skipped
+from tokenbook.ledger import Key
+from tokenbook.sources import claude_code
+from tokenbook.sources.claude_code import EPOCH
+from tokenbook.sources.claude_code import Deduper
+from tokenbook.sources.claude_code import FileScan
+from tokenbook.sources.claude_code import Job
+from tokenbook.sources.claude_code import Progress
+from tokenbook.sources.claude_code import micros
+from tokenbook.store import LEDGER_DIR
+from tokenbook.store import Groups
+from tokenbook.store import event_key
+from tokenbook.store import group_events
+
+CACHE_DIR = ".tokenbook-cache"
+CACHE_FILE = "sync.bin"
+FORMAT = 1
+MAGIC = b"tokenbook sync cache %d python %d.%d\n" % (FORMAT, *sys.version_info[:2])
+_HEAD = struct.Struct("<QIQI")  # index length, crc32; state length, crc32
+
+# dev, ino, size, mtime_ns, offset, lines, mark, skipped [(line, why)], tail [(line, why)]
+Entry = tuple[int, int, int, int, int, int, bytes, list[tuple[int, str]], list[tuple[int, str]]]
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def ledger_fingerprint(root: Path) -> Fingerprint:
+    """Name, size and mtime of every ledger file: tells whether someone else changed them."""
+    folder = root / LEDGER_DIR
+    out = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        with contextlib.suppress(FileNotFoundError):
+            st = path.stat()
+            out.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+@dataclass(slots=True)
+class Update:
+    """What one incremental read found: counts for the summary and the rows to recompute."""
+
+    files: int = 0
+    read_files: int = 0
+    bytes: int = 0
+    responses: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    limits: list[LimitEvent] = field(default_factory=list)
+    groups: Groups = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Index:
+    timezone: str
+    files: dict[str, Entry] = field(default_factory=dict)
+    agents: dict[str, str] = field(default_factory=dict)
+    ledgers: Fingerprint = ()
+    responses: int = 0
+    limits: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+class SyncCache:
+    """The cache of one vault. `update` reads the logs; `save` writes it back atomically."""
+
+    def __init__(self, root: Path, timezone: str) -> None:
+        self.root = root
+        self.index = _Index(timezone)
+        self._bulk: bytes | None = None
+        self._dedup: Deduper | None = None
+        self._gids: dict[str, Key | None] = {}
+        self.dirty = False
+
+    @property
+    def path(self) -> Path:
+        return self.root / CACHE_DIR / CACHE_FILE
+
+    @classmethod
+    def load(cls, root: Path, timezone: str) -> SyncCache:
+        """The vault's cache, or an empty one when it is missing, unreadable or not for us."""
+        cache = cls(root, timezone)
+        try:
+            data = cache.path.read_bytes()
+            index, bulk = _split(data)
+            raw = marshal.loads(index)
+            loaded = _Index(*raw)
+        except (OSError, ValueError, EOFError, TypeError, struct.error):
+            return cache
+        if loaded.timezone != timezone:
+            return cache
+        cache.index, cache._bulk = loaded, bulk
+        return cache
+
+    def _state(self) -> Deduper:
+        if self._dedup is None:
+            self._dedup = Deduper()
+            if self._bulk is not None:
+                try:
+                    responses, gids, limits = marshal.loads(self._bulk)
+                except (ValueError, EOFError, TypeError):
+                    self.index = _Index(self.index.timezone)  # unreadable: start again
+                else:
+                    self._dedup.responses, self._gids = responses, gids
+                    self._dedup.limits = {
+                        k: _limit(at, reset, session) for k, (at, reset, session) in limits.items()
+                    }
+                self._bulk = None
+        return self._dedup
+
+    def update(
+        self, dirs: Sequence[Path], progress: Progress | None = None, *, regroup_all: bool = False
+    ) -> Update:
+        """Read what is new in the logs under `dirs`; return the rows whose totals may differ
+        (all of them with `regroup_all`, e.g. when the ledgers changed behind the cache's back)."""
+        files = claude_code.discover(dirs)
+        jobs, stats = self._plan(files)
+        if jobs or regroup_all:
+            self._state()  # may reset the index when the state part is unreadable
+            jobs, stats = self._plan(files)
+        todo = sum(stats[p].st_size - start for p, start, _ in jobs)
+        entries = {p: e for p, e in self.index.files.items() if p in stats}
+        changed: set[str] = set()
+        limits_changed = False
+        for s in claude_code.scan_all(jobs, todo, progress):
+            dedup = self._state()
+            changed.update(dedup.join(s.responses))
+            limits_changed |= dedup.join_limits(s.limits)
+            entries[s.path] = self._entry(s, stats[s.path], entries.get(s.path))
+        kept = {str(p) for p in files}
+        new_files = {p: e for p, e in sorted(entries.items()) if p in kept}
+        agents = claude_code.agent_types(files)
+        out = Update(files=len(files), read_files=len(jobs), bytes=todo)
+        if changed or regroup_all or agents != self.index.agents:
+            out.groups = self._regroup(changed, agents, regroup_all)
+            self.dirty = True
+        if limits_changed or new_files != self.index.files:
+            self.dirty = True
+        self.index.files, self.index.agents = new_files, agents
+        if self._dedup is not None:
+            self.index.limits = sorted(
+                (micros(e.at), micros(e.reset_at), e.session) for e in self._dedup.limit_events()
+            )
+        out.responses = self.index.responses
+        out.limits = [_limit(*t) for t in self.index.limits]
+        out.skipped = [
+            Skipped(p, n, why) for p, e in new_files.items() for n, why in [*e[7], *e[8]]
+        ]
+        return out
+
+    def _plan(self, files: Sequence[Path]) -> tuple[list[Job], dict[str, os.stat_result]]:
+        """Which files to read and from where: unchanged files not at all, appended ones from
+        their last complete line, new or rewritten ones from the start."""
+        jobs: list[Job] = []
+        stats: dict[str, os.stat_result] = {}
+        for p in files:
+            path = str(p)
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                continue
+            stats[path] = st
+            e = self.index.files.get(path)
+            if e is None or (e[0], e[1]) != (st.st_dev, st.st_ino):
+                jobs.append((path, 0, 0))
+            elif (e[2], e[3]) == (st.st_size, st.st_mtime_ns):
+                continue
+            elif st.st_size >= e[4] and _mark(path, e[4]) == e[6]:
+                jobs.append((path, e[4], e[5]))
+            else:
+                jobs.append((path, 0, 0))
+        return jobs, stats
+
+    def _entry(self, s: FileScan, st: os.stat_result, known: Entry | None) -> Entry:
+        before = known[7] if known is not None and s.start > 0 else []
+        skipped = [*before, *s.skipped]
+        return (
+            st.st_dev,
+            st.st_ino,
+            s.size,
+            st.st_mtime_ns,
+            s.offset,
+            s.lines,
+            s.mark,
+            skipped,
+            s.tail,
+        )
+
+    def _regroup(self, changed: set[str], agents: dict[str, str], full: bool) -> Groups:
+        dedup = self._state()
+        responses, gids = dedup.responses, self._gids
+        tz = ZoneInfo(self.index.timezone)
+        main = dedup.main_ids()
+        affected = set(responses) if full else set(changed)
+        if not full:
+            moved = {
+                a
+                for a in {*agents, *self.index.agents}
+                if agents.get(a) != self.index.agents.get(a)
+            }
+            news = {claude_code.message_id(k) for k in changed if responses[k][2]}
+            if moved or news:
+                for k, r in responses.items():
+                    env = r[1]
+                    if (env[1] and env[5] in moved) or (
+                        not r[2] and claude_code.message_id(k) in news
+                    ):
+                        affected.add(k)
+        groups: set[Key] = set()
+        for k in affected:
+            r = responses[k]
+            old = gids.get(k)
+            if r[2] or claude_code.message_id(k) not in main:
+                new: Key | None = event_key(claude_code.event(k, r, agents), tz)
+            else:
+                new = None
+            gids[k] = new
+            groups.update(g for g in (old, new) if g is not None)
+        self.index.responses = sum(1 for g in gids.values() if g is not None)
+        events = [
+            claude_code.event(k, responses[k], agents)
+            for k, g in gids.items()
+            if g is not None and (full or g in groups)
+        ]
+        return group_events(events, self.index.timezone)
+
+    def save(self, ledgers: Fingerprint) -> None:
+        """Write the cache atomically (temp file + rename); the caller holds the vault lock."""
+        if not self.dirty and ledgers == self.index.ledgers:
+            return
+        self.index.ledgers = ledgers
+        dedup = self._state()
+        index = marshal.dumps(
+            (
+                self.index.timezone,
+                self.index.files,
+                self.index.agents,
+                self.index.ledgers,
+                self.index.responses,
+                self.index.limits,
+            )
+        )
+        limits = {k: (micros(e.at), micros(e.reset_at), e.session) for k, e in dedup.limits.items()}
+        bulk = marshal.dumps((dedup.responses, self._gids, limits))
+        head = _HEAD.pack(len(index), zlib.crc32(index), len(bulk), zlib.crc32(bulk))
+        _write_atomic(self.path, [MAGIC, head, index, bulk])
+        self.dirty = False
+
+
+def _limit(at: int, reset: int, session: str) -> LimitEvent:
+    return LimitEvent(
+        at=EPOCH + timedelta(microseconds=at),
+        reset_at=EPOCH + timedelta(microseconds=reset),
+        session=session,
+    )
+
+
+def _split(data: bytes) -> tuple[bytes, bytes]:
+    if not data.startswith(MAGIC):
+        raise ValueError("not a cache of this format")
+    start = len(MAGIC) + _HEAD.size
+    n1, c1, n2, c2 = _HEAD.unpack_from(data, len(MAGIC))
+    index, bulk = data[start : start + n1], data[start + n1 : start + n1 + n2]
+    if len(bulk) != n2 or zlib.crc32(index) != c1 or zlib.crc32(bulk) != c2:
+        raise ValueError("damaged cache")
+    return index, bulk
+
+
+def _mark(path: str, offset: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return claude_code.mark(f, offset)
+    except OSError:
+        return b""
+
+
+def _write_atomic(path: Path, parts: list[bytes]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for part in parts:
+                f.write(part)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
