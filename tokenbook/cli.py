@@ -9,12 +9,13 @@ from types import ModuleType
 
 from tokenbook.commands import check
 from tokenbook.commands import init
+from tokenbook.commands import preflight
 from tokenbook.commands import render
 from tokenbook.commands import report
 from tokenbook.commands import sync
 from tokenbook.errors import TokenbookError
 
-COMMANDS: tuple[ModuleType, ...] = (init, sync, render, check, report)
+COMMANDS: tuple[ModuleType, ...] = (init, sync, render, check, report, preflight)
 
 
 def _parser() -> argparse.ArgumentParser:
