@@ -93,10 +93,12 @@ class Ignore:
     rules: list[Rule] = field(default_factory=list)
     loaded: set[str] = field(default_factory=set)
 
-    def load(self, folder: Path) -> None:
-        """Add `folder/.gitignore` (once); `folder` is at or below `top`."""
-        base = folder.resolve().relative_to(self.top).as_posix()
-        base = "" if base == "." else base
+    def load(self, folder: Path, base: str | None = None) -> None:
+        """Add `folder/.gitignore` (once); `folder` is at or below `top`, `base` its path
+        relative to `top` when the caller knows it."""
+        if base is None:
+            base = folder.resolve().relative_to(self.top).as_posix()
+            base = "" if base == "." else base
         if base in self.loaded:
             return
         self.loaded.add(base)

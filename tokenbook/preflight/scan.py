@@ -79,64 +79,61 @@ class Scanner:
     def scan(self, arg: Path) -> list[Found]:
         if not arg.exists():
             raise TokenbookError(f"{arg}: no such file or folder; check the path")
-        if arg.is_file():
-            ignore = gitignore.for_folder(arg.parent)
-            rel = arg.resolve().relative_to(ignore.top).as_posix()
-            return [self._file(arg, str(arg), str(arg), "", "", ignore.ignored(rel, False))]
-        ignore = gitignore.for_folder(arg)
-        return sorted(self._walk(arg, arg, str(arg), ignore, "", ""), key=lambda f: f.path)
+        full = arg.resolve()
+        if full.is_file():
+            ignore = gitignore.for_folder(full.parent)
+            rel = full.relative_to(ignore.top).as_posix()
+            return [self._file(str(full), str(arg), str(arg), "", "", ignore.ignored(rel, False))]
+        ignore = gitignore.for_folder(full)
+        rel = full.relative_to(ignore.top).as_posix()
+        walk = _Walk(str(arg), ignore)
+        found = self._walk(walk, str(full), str(arg), "" if rel == "." else rel, "", "")
+        return sorted(found, key=lambda f: f.path)
 
     def _walk(
-        self, folder: Path, arg: Path, root: str, ignore: gitignore.Ignore, reason: str, cut: str
+        self, walk: _Walk, folder: str, shown: str, rel: str, reason: str, cut: str
     ) -> Iterator[Found]:
+        """`folder` is absolute, `shown` as the user sees it, `rel` relative to the rules' top."""
         if not reason:
-            ignore.load(folder)
+            walk.ignore.load(Path(folder), rel)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as e:
-            raise TokenbookError(f"{folder}: cannot list this folder ({e.strerror})") from None
+            raise TokenbookError(f"{shown}: cannot list this folder ({e.strerror})") from None
         for entry in entries:
-            path = Path(entry.path)
-            shown = str(arg / path.relative_to(arg))
+            child = walk.join(shown, entry.name)
+            child_rel = f"{rel}/{entry.name}" if rel else entry.name
             if entry.is_dir(follow_symlinks=False):
                 if entry.name in SKIP_DIRS:
                     continue
                 sub_reason, sub_cut = reason, cut
                 if not reason:
-                    sub_reason = self._folder_reason(entry.name, path, ignore)
-                    sub_cut = shown if sub_reason else ""
-                yield from self._walk(path, arg, root, ignore, sub_reason, sub_cut)
+                    sub_reason = _folder_reason(entry.name, child_rel, walk.ignore)
+                    sub_cut = child if sub_reason else ""
+                yield from self._walk(walk, entry.path, child, child_rel, sub_reason, sub_cut)
             elif entry.is_file():
-                ignored = not reason and ignore.ignored(_rel(path, ignore), False)
-                yield self._file(path, shown, root, reason, cut, ignored)
-
-    @staticmethod
-    def _folder_reason(name: str, path: Path, ignore: gitignore.Ignore) -> str:
-        if name in DEPENDENCY_DIRS:
-            return "dependency"
-        if name in BUILD_DIRS:
-            return "build"
-        if ignore.ignored(_rel(path, ignore), True):
-            return "gitignore"
-        return ""
+                ignored = not reason and walk.ignore.ignored(child_rel, False)
+                yield self._file(entry.path, child, walk.root, reason, cut, ignored)
 
     def _file(
-        self, path: Path, shown: str, root: str, reason: str, cut: str, ignored: bool
+        self, path: str, shown: str, root: str, reason: str, cut: str, ignored: bool
     ) -> Found:
-        st = path.stat()
-        name = PurePosixPath(path.name)
+        """`path` is absolute: the cache's key."""
+        st = os.stat(path)
+        name = PurePosixPath(os.path.basename(path))
         if reason:  # the folder is cut: size is enough
             suffix = name.suffix.lower()
             binary = suffix in IMAGE_SUFFIXES or suffix in BINARY_SUFFIXES
             facts = Facts(st.st_size, kind_of_path(name), binary, False)
             return Found(shown, root, st.st_size, facts, "", reason, cut, ignored)
-        key = str(path.resolve())
+        key = path
         digest = self.cache.digest(key, st.st_size, st.st_mtime_ns)
         cached = self.cache.get(digest) if digest else None
         if cached is not None and digest is not None:
             facts = cached
         else:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
             self.read += 1
             digest = hashlib.sha256(data).hexdigest()
             facts = self.cache.get(digest) or _facts(data, name)
@@ -144,8 +141,20 @@ class Scanner:
         return Found(shown, root, st.st_size, facts, digest, ignored=ignored)
 
 
-def _rel(path: Path, ignore: gitignore.Ignore) -> str:
-    try:
-        return path.resolve().relative_to(ignore.top).as_posix()
-    except ValueError:
-        return path.name
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    root: str  # the argument, as given
+    ignore: gitignore.Ignore
+
+    def join(self, shown: str, name: str) -> str:
+        return name if shown == "." else f"{shown.rstrip('/')}/{name}"
+
+
+def _folder_reason(name: str, rel: str, ignore: gitignore.Ignore) -> str:
+    if name in DEPENDENCY_DIRS:
+        return "dependency"
+    if name in BUILD_DIRS:
+        return "build"
+    if ignore.ignored(rel, True):
+        return "gitignore"
+    return ""
