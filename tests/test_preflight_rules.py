@@ -294,3 +294,12 @@ def test_a_broken_cache_is_ignored(capsys, vault, repo):
     folder.mkdir(parents=True)
     (folder / "counts.json").write_text("{not json")
     assert preflight(capsys, vault, repo)["total_tokens"] == 8
+
+
+def test_a_file_under_two_arguments_counts_once(capsys, vault, repo):
+    write(repo, "src/a.py", CODE * 3)  # 69 chars → 23 tokens
+    write(repo, "src/b.py", CODE * 3 + "\n")
+    result = preflight(capsys, vault, repo / "src", repo / "src" / "a.py", repo)
+    assert [f["path"] for f in result["files"]] == [f"{repo}/src/a.py", f"{repo}/src/b.py"]
+    assert [p["tokens"] for p in result["parts"]] == [23 + 24, 0, 0]
+    assert result["total_tokens"] == 47

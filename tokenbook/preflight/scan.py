@@ -75,6 +75,7 @@ class Scanner:
     def __init__(self, cache: CountCache) -> None:
         self.cache = cache
         self.read = 0
+        self.seen: set[str] = set()  # absolute paths: a file under two arguments counts once
 
     def scan(self, arg: Path) -> list[Found]:
         if not arg.exists():
@@ -83,6 +84,8 @@ class Scanner:
         if full.is_file():
             ignore = gitignore.for_folder(full.parent)
             rel = full.relative_to(ignore.top).as_posix()
+            if str(full) in self.seen:
+                return []
             return [self._file(str(full), str(arg), str(arg), "", "", ignore.ignored(rel, False))]
         ignore = gitignore.for_folder(full)
         rel = full.relative_to(ignore.top).as_posix()
@@ -111,7 +114,7 @@ class Scanner:
                     sub_reason = _folder_reason(entry.name, child_rel, walk.ignore)
                     sub_cut = child if sub_reason else ""
                 yield from self._walk(walk, entry.path, child, child_rel, sub_reason, sub_cut)
-            elif entry.is_file():
+            elif entry.is_file() and entry.path not in self.seen:
                 ignored = not reason and walk.ignore.ignored(child_rel, False)
                 yield self._file(entry.path, child, walk.root, reason, cut, ignored)
 
@@ -119,6 +122,7 @@ class Scanner:
         self, path: str, shown: str, root: str, reason: str, cut: str, ignored: bool
     ) -> Found:
         """`path` is absolute: the cache's key."""
+        self.seen.add(path)
         st = os.stat(path)
         name = PurePosixPath(os.path.basename(path))
         if reason:  # the folder is cut: size is enough
@@ -132,8 +136,14 @@ class Scanner:
         if cached is not None and digest is not None:
             facts = cached
         else:
-            with open(path, "rb") as f:
-                data = f.read()
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise TokenbookError(
+                    f"{shown}: cannot read this file ({e.strerror}); fix its permissions or "
+                    "leave it out"
+                ) from None
             self.read += 1
             digest = hashlib.sha256(data).hexdigest()
             facts = self.cache.get(digest) or _facts(data, name)

@@ -44,12 +44,9 @@ def _main_thread(path: Path) -> Iterable[Candidate]:
 def session_context(dirs: Iterable[Path], session: str) -> SessionContext:
     """The latest main-thread response of `session` (an id or a unique prefix of one)."""
     files = discover(dirs)
+    named = [p for p in files if p.stem.startswith(session)]  # Claude Code names files by id
     latest: dict[str, tuple[Candidate, set[str]]] = {}
-    for path in files:
-        if not path.stem.startswith(session) and session not in path.read_bytes().decode(
-            "utf-8", "replace"
-        ):
-            continue
+    for path in named or files:
         for c in _main_thread(path):
             if not c.session.startswith(session):
                 continue
