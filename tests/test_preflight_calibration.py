@@ -13,6 +13,7 @@ from tests.helpers import user
 from tests.helpers import write_log
 from tokenbook.preflight.calibrate import MIN_PAIRS
 from tokenbook.preflight.calibrate import calibrate
+from tokenbook.preflight.calibrate import collect
 from tokenbook.preflight.calibrate import collect_pairs
 from tokenbook.preflight.count import DEFAULT_RATIOS
 from tokenbook.preflight.count import load_calibration
@@ -135,16 +136,19 @@ def test_pairs_that_cannot_be_measured_are_left_out(logs):
         assistant("<synthetic>", "r7", ts="2026-11-03T10:00:08Z", model="<synthetic>"),
     ]
     write_log(logs, "p/s.jsonl", lines)
-    pairs = collect_pairs([logs])
-    assert [p.key for p in pairs] == ["m1>m2"]
-    assert pairs[0].tokens == 6000 - 5000 - 100
+    history = collect([logs])
+    assert [p.key for p in history.pairs] == ["m1>m2"]
+    assert history.pairs[0].tokens == 6000 - 5000 - 100
+    assert history.starts == [5000]  # the transcript's first request; not the one after compacting
 
 
 def test_a_resumed_copy_counts_each_pair_once(logs):
     lines = conversation("s1", sizes(12, 3))
     write_log(logs, "p/s1.jsonl", lines)
     write_log(logs, "p/s1-resumed.jsonl", lines)
-    assert len(collect_pairs([logs])) == 11
+    history = collect([logs])
+    assert len(history.pairs) == 11
+    assert history.starts == [3000 - 2]  # "start" is 5 characters of prose: 2 tokens
 
 
 def test_too_little_history_keeps_the_defaults(capsys, vault, logs):
@@ -177,7 +181,17 @@ def test_calibrate_writes_metadata_only_and_preflight_uses_it(capsys, vault, log
     (src / "a.py").write_text("x" * 4000)  # 1,000 tokens at the calibrated 4 chars per token
     code, out, err = run(capsys, "preflight", src, "--json", "--vault", vault, "--model", "m")
     result = json.loads(out)
-    assert result["total_tokens"] == 1000
+    # The first request's prompt (3,000) less its 21-character prose message (6 tokens): what
+    # Claude Code's own system prompt and tools cost a new session.
+    assert "session_start_tokens: 2994" in text
+    assert result["parts"][1] == {
+        "label": "new session: system prompt and tools",
+        "tokens": 2994,
+        "files": 0,
+        "measured": True,
+        "error_pct": 0.0,
+    }
+    assert result["total_tokens"] == 1000 + 2994
     assert result["calibration"]["fitted"] is True
     assert result["expected_error_pct"] == 0.0
 
@@ -215,3 +229,22 @@ def test_a_broken_calibration_file_is_a_located_error(capsys, vault, tmp_path, t
     assert err.startswith(f"{vault / 'calibration.md'}:")
     assert problem in err
     assert "Traceback" not in err
+
+
+def test_a_named_session_replaces_the_session_start(capsys, vault, logs, tmp_path):
+    (vault / "calibration.md").write_text(
+        "---\nchars_per_token: {code: 3}\nmedian_error_pct: 10\nsession_start_tokens: 20000\n---\n"
+    )
+    write_log(logs, "p/sess-1.jsonl", [assistant("m1", "r1", input=10, cache_read=40_000)])
+    (tmp_path / "a.py").write_text("x" * 300)
+    base = ["preflight", tmp_path / "a.py", "--json", "--vault", vault, "--model", "m"]
+    code, out, err = run(capsys, *base)
+    assert code == 0, err
+    new = json.loads(out)
+    assert [p["tokens"] for p in new["parts"]] == [100, 20_000]
+    assert new["expected_error_pct"] == round(10 * 100 / 20_100, 1)
+    code, out, err = run(capsys, *base, "--session", "sess-1", "--logs", logs)
+    assert code == 0, err
+    going = json.loads(out)
+    assert [p["label"] for p in going["parts"]] == [str(tmp_path / "a.py"), "conversation sess-1"]
+    assert going["total_tokens"] == 100 + 41_010 + 100

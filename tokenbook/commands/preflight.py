@@ -21,7 +21,7 @@ from tokenbook.preflight import show
 from tokenbook.preflight.cache import vault_cache
 from tokenbook.preflight.calibrate import MIN_PAIRS
 from tokenbook.preflight.calibrate import calibrate
-from tokenbook.preflight.calibrate import collect_pairs
+from tokenbook.preflight.calibrate import collect
 from tokenbook.preflight.count import CALIBRATION_FILE
 from tokenbook.preflight.count import load_calibration
 from tokenbook.preflight.count import save_calibration
@@ -70,8 +70,9 @@ def _prompt(args: argparse.Namespace) -> str | None:
 
 
 def _calibrate(args: argparse.Namespace, root: Path) -> None:
-    pairs = collect_pairs(log_dirs(args.logs, root))
-    fitted = calibrate(pairs)
+    history = collect(log_dirs(args.logs, root))
+    pairs = history.pairs
+    fitted = calibrate(pairs, history.starts)
     if fitted is None:
         print(
             f"not enough history to calibrate: {len(pairs)} request pairs (need {MIN_PAIRS}); "

@@ -27,6 +27,7 @@ from typing import Any
 
 from tokenbook.preflight.count import DEFAULT_RATIOS
 from tokenbook.preflight.count import Calibration
+from tokenbook.preflight.count import tokens_of
 from tokenbook.preflight.kinds import KINDS
 from tokenbook.preflight.kinds import kind_of_text
 from tokenbook.sources.claude_code import discover
@@ -54,6 +55,7 @@ class _Stream:
     output: int = 0
     thinking: bool = False
     usable: bool = True
+    fresh: bool = False  # no response yet since the transcript began (not since a compaction)
     added: list[int] = field(default_factory=lambda: [0] * len(KINDS))
 
 
@@ -90,7 +92,9 @@ def _prompt(usage: Mapping[str, Any]) -> tuple[int, int] | None:
         return None
 
 
-def _assistant(obj: Mapping[str, Any], st: _Stream, seen: set[str]) -> Pair | None:
+def _assistant(
+    obj: Mapping[str, Any], st: _Stream, seen: set[str], starts: list[int]
+) -> Pair | None:
     message = obj.get("message")
     if not isinstance(message, Mapping) or not isinstance(message.get("usage"), Mapping):
         return None
@@ -108,6 +112,15 @@ def _assistant(obj: Mapping[str, Any], st: _Stream, seen: set[str]) -> Pair | No
         st.output = max(st.output, output)
         st.thinking = st.thinking or thinking
         return None
+    if st.fresh and st.usable and obj.get("isSidechain") is not True:
+        start_key = f">{message['id']}"
+        if start_key not in seen:
+            seen.add(start_key)
+            first_message = sum(
+                tokens_of(n, DEFAULT_RATIOS[k]) for k, n in zip(KINDS, st.added, strict=True)
+            )
+            starts.append(max(0, prompt - first_message))
+    st.fresh = False
     pair = None
     key = f"{st.msg_id}>{message['id']}"
     if st.msg_id and st.usable and not st.thinking and any(st.added) and key not in seen:
@@ -128,8 +141,11 @@ def _when(value: Any) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def file_pairs(path: Path, seen: set[str]) -> Iterator[Pair]:
-    """The request pairs of one transcript, streamed; duplicates (resumed copies) once."""
+def file_pairs(path: Path, seen: set[str], starts: list[int] | None = None) -> Iterator[Pair]:
+    """The request pairs of one transcript, streamed; duplicates (resumed copies) once. The
+    prompt of each main-thread first request, less its first message, goes to `starts`: what
+    Claude Code's own system prompt and tools cost a new session."""
+    starts = [] if starts is None else starts
     streams: dict[tuple[str, bool, str], _Stream] = {}
     with open(path, "rb") as f:
         for raw in f:
@@ -144,10 +160,10 @@ def file_pairs(path: Path, seen: set[str]) -> Iterator[Pair]:
                 obj.get("isSidechain") is True,
                 str(obj.get("agentId")),
             )
-            st = streams.setdefault(thread, _Stream())
+            st = streams.setdefault(thread, _Stream(fresh=True))
             kind = obj.get("type")
             if kind == "assistant":
-                pair = _assistant(obj, st, seen)
+                pair = _assistant(obj, st, seen, starts)
                 if pair is not None:
                     yield pair
             elif kind == "user":
@@ -164,11 +180,22 @@ def file_pairs(path: Path, seen: set[str]) -> Iterator[Pair]:
                 streams[thread] = _Stream()
 
 
-def collect_pairs(dirs: Iterable[Path]) -> list[Pair]:
+@dataclass(slots=True)
+class History:
+    pairs: list[Pair]
+    starts: list[int]  # first-request prompts of new sessions, less their first message
+
+
+def collect(dirs: Iterable[Path]) -> History:
     seen: set[str] = set()
-    pairs = [p for path in discover(dirs) for p in file_pairs(path, seen)]
+    starts: list[int] = []
+    pairs = [p for path in discover(dirs) for p in file_pairs(path, seen, starts)]
     pairs.sort(key=lambda p: (p.at, p.key))
-    return pairs
+    return History(pairs, starts)
+
+
+def collect_pairs(dirs: Iterable[Path]) -> list[Pair]:
+    return collect(dirs).pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +290,7 @@ def median_error_pct(f: Fit, pairs: Sequence[Pair]) -> float | None:
     return statistics.median(errors) if errors else None
 
 
-def calibrate(pairs: Sequence[Pair]) -> Calibration | None:
+def calibrate(pairs: Sequence[Pair], starts: Sequence[int] = ()) -> Calibration | None:
     """Fit on the older 80%, measure on the newest 20%, store the fit on all pairs.
 
     When the default ratios predict the held-back pairs better than the fit does (too little or
@@ -296,6 +323,7 @@ def calibrate(pairs: Sequence[Pair]) -> Calibration | None:
         pairs=len(pairs),
         held_back=len(test),
         overhead_tokens=round(final.overhead),
+        session_start_tokens=round(statistics.median(starts)) if starts else 0,
         first=pairs[0].at.date(),
         last=pairs[-1].at.date(),
         fitted=True,

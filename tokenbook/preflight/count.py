@@ -35,6 +35,7 @@ class Calibration:
     pairs: int = 0
     held_back: int = 0
     overhead_tokens: int = 0  # per added message (framing), fitted
+    session_start_tokens: int = 0  # median first prompt of a new session, less its message
     first: date | None = None
     last: date | None = None
     fitted: bool = False
@@ -70,6 +71,7 @@ def calibration_text(c: Calibration) -> str:
         f"chars_per_token: {{{ratios}}}",
         f"samples: {{{samples}}}",
         f"overhead_tokens: {c.overhead_tokens}",
+        f"session_start_tokens: {c.session_start_tokens}",
         f"pairs: {c.pairs}",
         f"held_back: {c.held_back}",
         f"median_error_pct: {c.error_pct:.1f}",
@@ -125,6 +127,7 @@ def load_calibration(root: Path) -> Calibration:
         pairs=_int(meta.get("pairs")),
         held_back=_int(meta.get("held_back")),
         overhead_tokens=_int(meta.get("overhead_tokens")),
+        session_start_tokens=_int(meta.get("session_start_tokens")),
         first=meta.get("first") if isinstance(meta.get("first"), date) else None,
         last=meta.get("last") if isinstance(meta.get("last"), date) else None,
         fitted=True,

@@ -36,6 +36,7 @@ from tokenbook.store import LedgerSet
 
 HUNDRED = Decimal(100)
 WARN_SHARE = Decimal(50)  # percent of a remaining appetite
+START_LABEL = "new session: system prompt and tools"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,16 +164,21 @@ def build(
         kind = kind_of_text(request.prompt)
         parts.append(Part("prompt", tokens_for({kind: len(request.prompt)}, calibration)))
     estimated = sum(p.tokens for p in parts)
-    conversation = 0
+    conversation, start = 0, 0
     if request.session:
         conversation = request.session.tokens
         parts.append(Part(f"conversation {request.session.session}", conversation, measured=True))
+    elif calibration.session_start_tokens:
+        start = calibration.session_start_tokens
+        parts.append(Part(START_LABEL, start, measured=True))
     answer = expected_output(ledgers)
-    tokens = Tokens(cache_write_5m=estimated, cache_read=conversation, output=answer)
+    tokens = Tokens(cache_write_5m=estimated + start, cache_read=conversation, output=answer)
     priced = book.price(_row(model, tokens, request))
 
     def saved_cost(saved: int) -> Decimal | None:
-        rest = Tokens(cache_write_5m=estimated - saved, cache_read=conversation, output=answer)
+        rest = Tokens(
+            cache_write_5m=estimated + start - saved, cache_read=conversation, output=answer
+        )
         after = book.price(_row(model, rest, request)).usd
         return None if priced.usd is None or after is None else priced.usd - after
 
