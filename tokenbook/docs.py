@@ -95,23 +95,29 @@ def read_document(path: Path, label: str) -> Document | Problem:
     body = "\n" + "\n".join(lines[close + 1 :])
     body_line = close + 1
     loader = _Loader(fm)
-    try:  # one parse: compose the node tree (keys' lines), then build values from it
+    located: dict[PathKey, int] = {}
+    try:  # one parse: compose the node tree (keys' lines), check it, then build values from it
         node = loader.get_single_node()
-        meta = loader.construct_document(node) if isinstance(node, yaml.MappingNode) else {}
+        if not isinstance(node, yaml.MappingNode):
+            return _not_a_mapping(path, label, node, body, body_line)
+        # Before constructing: construction merges `<<:` keys into the tree in place.
+        found = _locate(node, (), located, set())
+        if found:
+            return Problem(label, found[0], found[1])
+        meta = loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
         return _yaml_problem(label, e, body_line)
     finally:
         loader.dispose()
+    return Document(path, meta, body, body_line, located)
+
+
+def _not_a_mapping(
+    path: Path, label: str, node: yaml.Node | None, body: str, body_line: int
+) -> Document | Problem:
     if node is None:
         return Document(path, {}, body, body_line)
-    if not isinstance(node, yaml.MappingNode):
-        return Problem(label, 2, "frontmatter must be a mapping of `key: value` lines")
-    located: dict[PathKey, int] = {}
-    dup = _locate(node, (), located)
-    if dup:
-        key, line = dup
-        return Problem(label, line, f"key `{key}` appears twice; keep one")
-    return Document(path, meta, body, body_line, located)
+    return Problem(label, 2, "frontmatter must be a mapping of `key: value` lines")
 
 
 def _yaml_problem(label: str, e: yaml.MarkedYAMLError, end: int) -> Problem:
@@ -130,23 +136,40 @@ def _yaml_problem(label: str, e: yaml.MarkedYAMLError, end: int) -> Problem:
     return Problem(label, line, f"{message}; fix the syntax on this line")
 
 
-def _locate(node: yaml.Node, at: PathKey, lines: dict[PathKey, int]) -> tuple[str, int] | None:
-    """Record the file line of every key and list item; return the first duplicate key."""
+def _locate(
+    node: yaml.Node, at: PathKey, lines: dict[PathKey, int], seen: set[int]
+) -> tuple[int, str] | None:
+    """Record the file line of every key and list item; return the line and message of the first
+    duplicate key or YAML alias.
+
+    Aliases (`*name`, `<<: *name`) are refused: a tokenbook file never needs them, and nested
+    ones expand exponentially (a "billion laughs" file would hang every command)."""
+    seen.add(id(node))
+    children: list[tuple[PathKey, int, yaml.Node]] = []
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
+        keys: set[str] = set()
         for k, v in node.value:
             key = str(k.value)
-            if key in seen:
-                return key, k.start_mark.line + 1
-            seen.add(key)
-            lines[(*at, key)] = k.start_mark.line + 1
-            dup = _locate(v, (*at, key), lines)
-            if dup:
-                return dup
+            line = k.start_mark.line + 1
+            if k.tag == "tag:yaml.org,2002:merge":
+                return line, _ALIAS_HELP
+            if key in keys:
+                return line, f"key `{key}` appears twice; keep one"
+            keys.add(key)
+            children.append(((*at, key), line, v))
     elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[(*at, i)] = item.start_mark.line + 1
-            dup = _locate(item, (*at, i), lines)
-            if dup:
-                return dup
+        children = [((*at, i), item.start_mark.line + 1, item) for i, item in enumerate(node.value)]
+    for path, line, child in children:
+        if id(child) in seen:  # an alias: the node was composed once and is used again here
+            return (line if isinstance(node, yaml.MappingNode) else lines.get(at, 1)), _ALIAS_HELP
+        lines[path] = line
+        found = _locate(child, path, lines, seen)
+        if found:
+            return found
     return None
+
+
+_ALIAS_HELP = (
+    "YAML anchors and aliases (`&name`, `*name`, `<<:`) are not supported in tokenbook files; "
+    "write the value out in full"
+)

@@ -133,6 +133,9 @@ _ESCAPE_SEQ = re.compile(r"\\(u[0-9a-f]{4}|.)", re.DOTALL)
 
 
 def _unescape(cell: str) -> str:
+    if "\\" not in cell:
+        return cell
+
     def one(m: re.Match[str]) -> str:
         s = m.group(1)
         return chr(int(s[1:], 16)) if len(s) == 5 else _UNESCAPE.get(s, "\\" + s)
@@ -145,22 +148,27 @@ def _split_cells(line: str) -> list[str]:
     body = line.strip()
     if body.startswith("|"):
         body = body[1:]
-    cells, cur, i = [], [], 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            cur.append(body[i : i + 2])
-            i += 2
+    if "\\" not in body:  # the common case: nothing escaped
+        cells = [c.strip() for c in body.split("|")]
+        return cells if cells[-1] else cells[:-1]
+    cells, pos = [], 0
+    while True:
+        m = _CELL.match(body, pos)
+        text = m.group().strip() if m else ""
+        end = m.end() if m else len(body)
+        if end < len(body):  # stopped at an unescaped `|`
+            cells.append(_unescape(text))
+            pos = end + 1
             continue
-        if ch == "|":
-            cells.append(_unescape("".join(cur).strip()))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    if "".join(cur).strip():
-        cells.append(_unescape("".join(cur).strip()))
-    return cells
+        if text:
+            cells.append(_unescape(text))
+        return cells
+
+
+# One cell's text: escape pairs (a backslash and any character), a final lone backslash, or any
+# character but `\` and `|`. It stops only at an unescaped `|` or the end of the line.
+_CELL = re.compile(r"(?:\\.|\\$|[^\\|])*", re.DOTALL)
+_TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})Z", re.ASCII)
 
 
 def _time_text(t: datetime) -> str:
@@ -232,8 +240,12 @@ def parse_row(cells: Mapping[str, str]) -> LedgerRow:
         return int(value)
 
     def when(name: str) -> datetime:
+        m = _TIME.fullmatch(cells[name])
         try:
-            return datetime.strptime(cells[name], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            if m is None:
+                raise ValueError
+            year, month, day, hour, minute, second = map(int, m.groups())
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
         except ValueError:
             raise ValueError(
                 f"column `{name}` must be a UTC time like 2026-11-02T09:00:00Z, got {cells[name]!r}"
