@@ -14,6 +14,7 @@ from tests.helpers import user
 from tests.helpers import write_log
 from tokenbook.cache import CACHE_DIR
 from tokenbook.cache import CACHE_FILE
+from tokenbook.cache import MAGIC
 from tokenbook.sources import claude_code
 from tokenbook.synth import generate
 
@@ -147,11 +148,11 @@ def test_no_op_sync_reads_nothing_and_a_corrupt_or_old_cache_is_rebuilt(capsys, 
     assert "read 0 of 1 log file(s), 0 new bytes" in out
     assert f"{logs / 'projects' / LOG}:2: not a complete JSON object" in err  # still reported
     good = cache.read_bytes()
-    for damaged in (b"garbage", good[:-10], good.replace(b"cache 1", b"cache 0"), b""):
+    for damaged in (b"garbage", good[:-10], good.replace(MAGIC, b"tokenbook sync cache 0\n"), b""):
         cache.write_bytes(damaged)
         assert "read 1 of 1 log file(s)" in sync(capsys, vault, logs)
         assert snapshot(vault) == before
-    assert cache.read_bytes() == good
+    assert "read 0 of 1 log file(s)" in sync(capsys, vault, logs)  # rebuilt in full
 
 
 def test_synth_corpus_synced_in_two_halves_equals_one_sync(capsys, vault, tmp_path):

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
+from tokenbook.fileio import LOCK_NAME
 from tokenbook.ledger import Key
 from tokenbook.sources import claude_code
 from tokenbook.sources.claude_code import EPOCH
@@ -46,13 +47,32 @@ from tokenbook.store import group_events
 
 CACHE_DIR = ".tokenbook-cache"
 CACHE_FILE = "sync.bin"
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"tokenbook sync cache %d python %d.%d\n" % (FORMAT, *sys.version_info[:2])
 _HEAD = struct.Struct("<QIQI")  # index length, crc32; state length, crc32
 
 # dev, ino, size, mtime_ns, offset, lines, mark, skipped [(line, why)], tail [(line, why)]
 Entry = tuple[int, int, int, int, int, int, bytes, list[tuple[int, str]], list[tuple[int, str]]]
 Fingerprint = tuple[tuple[str, int, int], ...]
+SKIP_DIRS = {".git", CACHE_DIR, "__pycache__"}
+
+
+def vault_fingerprint(root: Path) -> Fingerprint:
+    """Path, size and mtime of every vault file (not .git, the cache or the lock), and of
+    tokenbook's own code and templates: if none changed, a sync with no new log bytes would
+    write exactly what is there."""
+    out = []
+    for base, prefix in ((root, ""), (Path(__file__).parent, "<tokenbook>/")):
+        for folder, dirs, names in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            for name in sorted(names):
+                if name == LOCK_NAME:
+                    continue
+                path = os.path.join(folder, name)
+                with contextlib.suppress(FileNotFoundError):
+                    st = os.stat(path)
+                    out.append((prefix + os.path.relpath(path, base), st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def ledger_fingerprint(root: Path) -> Fingerprint:
@@ -76,6 +96,7 @@ class Update:
     responses: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     limits: list[LimitEvent] = field(default_factory=list)
+    limits_changed: bool = False
     groups: Groups = field(default_factory=dict)
 
 
@@ -87,6 +108,9 @@ class _Index:
     ledgers: Fingerprint = ()
     responses: int = 0
     limits: list[tuple[int, int, str]] = field(default_factory=list)
+    vault: Fingerprint = ()  # the whole vault after the last sync
+    rendered: bool = False  # whether the last sync rendered
+    unpriced: list[str] = field(default_factory=list)  # what the last sync found unpriced
 
 
 class SyncCache:
@@ -105,9 +129,10 @@ class SyncCache:
         return self.root / CACHE_DIR / CACHE_FILE
 
     @classmethod
-    def load(cls, root: Path, timezone: str) -> SyncCache:
-        """The vault's cache, or an empty one when it is missing, unreadable or not for us."""
-        cache = cls(root, timezone)
+    def load(cls, root: Path, timezone: str | None = None) -> SyncCache:
+        """The vault's cache, or an empty one when it is missing, unreadable or not for us
+        (`timezone` None: for whatever timezone it was written, checked by the caller)."""
+        cache = cls(root, timezone or "")
         try:
             data = cache.path.read_bytes()
             index, bulk = _split(data)
@@ -115,7 +140,7 @@ class SyncCache:
             loaded = _Index(*raw)
         except (OSError, ValueError, EOFError, TypeError, struct.error):
             return cache
-        if loaded.timezone != timezone:
+        if timezone is not None and loaded.timezone != timezone:
             return cache
         cache.index, cache._bulk = loaded, bulk
         return cache
@@ -159,6 +184,7 @@ class SyncCache:
         new_files = {p: e for p, e in sorted(entries.items()) if p in kept}
         agents = claude_code.agent_types(files)
         out = Update(files=len(files), read_files=len(jobs), bytes=todo)
+        out.limits_changed = limits_changed
         if changed or regroup_all or agents != self.index.agents:
             out.groups = self._regroup(changed, agents, regroup_all)
             self.dirty = True
@@ -252,11 +278,18 @@ class SyncCache:
         ]
         return group_events(events, self.index.timezone)
 
-    def save(self, ledgers: Fingerprint) -> None:
-        """Write the cache atomically (temp file + rename); the caller holds the vault lock."""
-        if not self.dirty and ledgers == self.index.ledgers:
-            return
-        self.index.ledgers = ledgers
+    def unchanged_vault(self, render: bool) -> bool:
+        """Nothing in the vault changed since the last sync (which rendered, if `render`)."""
+        if render and not self.index.rendered:
+            return False
+        return bool(self.index.vault) and self.index.vault == vault_fingerprint(self.root)
+
+    def save(self, *, ledgers: Fingerprint, rendered: bool, unpriced: list[str]) -> None:
+        """Write the cache atomically (temp file + rename); the caller holds the vault lock and
+        has written the ledgers (and rendered) already."""
+        self.index.ledgers, self.index.rendered = ledgers, rendered
+        self.index.unpriced = unpriced
+        self.index.vault = vault_fingerprint(self.root)
         dedup = self._state()
         index = marshal.dumps(
             (
@@ -266,6 +299,9 @@ class SyncCache:
                 self.index.ledgers,
                 self.index.responses,
                 self.index.limits,
+                self.index.vault,
+                self.index.rendered,
+                self.index.unpriced,
             )
         )
         limits = {k: (micros(e.at), micros(e.reset_at), e.session) for k, e in dedup.limits.items()}

@@ -10,6 +10,7 @@ from pathlib import Path
 from tokenbook.attribution import Ambiguous
 from tokenbook.attribution import Attributor
 from tokenbook.cache import SyncCache
+from tokenbook.cache import Update
 from tokenbook.cache import ledger_fingerprint
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
@@ -65,26 +66,28 @@ def sync(
     `progress(bytes done, bytes total, files done, files total)` is called while reading."""
     require_vault(root)
     with vault_lock(root, wait_seconds=lock_wait):
+        cache = SyncCache.load(root)
+        quick = None
+        if cache.unchanged_vault(render):
+            # Same vault as after the last sync: only new log bytes can change anything.
+            quick = cache.update(log_dirs, progress)
+            if not quick.groups and not quick.limits_changed:
+                index = cache.index
+                cache.save(ledgers=index.ledgers, rendered=index.rendered, unpriced=index.unpriced)
+                return _result(quick, unpriced=cache.index.unpriced)
         vault = load_vault(root)
         attributor = Attributor(vault)
         ledgers = load_ledgers(vault, attributor.explicit)
-        cache = SyncCache.load(root, vault.settings.timezone)
+        if cache.index.timezone != vault.settings.timezone:
+            cache, quick = SyncCache(root, vault.settings.timezone), None
         changed_behind = ledger_fingerprint(root) != cache.index.ledgers
-        update = cache.update(log_dirs, progress, regroup_all=changed_behind)
-        result = SyncResult(
-            files=update.files,
-            read_files=update.read_files,
-            bytes=update.bytes,
-            responses=update.responses,
-            skipped=update.skipped,
-            limits=update.limits,
-        )
+        update = quick or cache.update(log_dirs, progress, regroup_all=changed_behind)
+        result = _result(update)
         touched = _merge(ledgers, update.groups, attributor, result)
         touched |= _apply_explicit(ledgers, attributor, result)
         # Every ledger is re-formatted: a union-merged file becomes canonical again; an
         # unchanged one is not touched (write_if_changed compares bytes).
         result.ledgers_written = write_ledgers(ledgers, touched | set(ledgers.files) | {UNASSIGNED})
-        cache.save(ledger_fingerprint(root))  # after the ledgers: a crash in between re-reads
         result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
         book = PriceBook(vault)
         result.unpriced = sorted(
@@ -92,7 +95,21 @@ def sync(
         )
         if render:
             result.rendered = render_all(vault, ledgers)
+        # After the ledgers (a crash in between only means the new bytes are read again).
+        cache.save(ledgers=ledger_fingerprint(root), rendered=render, unpriced=result.unpriced)
         return result
+
+
+def _result(update: Update, unpriced: list[str] | None = None) -> SyncResult:
+    return SyncResult(
+        files=update.files,
+        read_files=update.read_files,
+        bytes=update.bytes,
+        responses=update.responses,
+        skipped=update.skipped,
+        limits=update.limits,
+        unpriced=unpriced or [],
+    )
 
 
 def _merge(
