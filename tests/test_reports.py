@@ -13,7 +13,13 @@ from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import write_log
 from tokenbook.pricing import PriceBook
+from tokenbook.reports import BY
+from tokenbook.reports import Filter
+from tokenbook.reports import build_report
+from tokenbook.store import load_ledgers
+from tokenbook.vault import load_vault
 
+REPO = Path(__file__).resolve().parent.parent
 OPUS = "claude-opus-4-5-20251101"  # $5 / $25 per million input / output tokens
 SONNET = "claude-sonnet-4-5-20250929"  # $3 / $15
 WEBAPP = "/home/dev/src/webapp"
@@ -258,12 +264,41 @@ def test_breakdown_adds_a_line_per_model_under_each_row(capsys, history):
     assert report(capsys, history, "bet", "--breakdown") == report(capsys, history, "bet")
 
 
-def test_each_row_is_priced_once(capsys, history, monkeypatch):
+def test_rows_are_priced_once_at_most(capsys, history, monkeypatch):
     calls = []
     price = PriceBook.price
     monkeypatch.setattr(PriceBook, "price", lambda self, row: calls.append(row) or price(self, row))
     report(capsys, history, "weekly")
-    assert len(calls) == len(HISTORY)  # six rows (one response each), each priced once
+    assert len(calls) == len(HISTORY)  # six rows, no two alike in what their price depends on
+    calls.clear()
+    report(capsys, history, "monthly")
+    assert len(calls) == len(HISTORY)
+
+
+@pytest.mark.parametrize("kind", sorted(BY))
+def test_costs_equal_pricing_every_row_alone(kind):
+    """Rows that share date, model, speed, region and band are summed before pricing: the
+    result must be exactly the sum of row-by-row prices, unpriced parts included."""
+    vault = load_vault(REPO / "vault")
+    ledgers = load_ledgers(vault)
+    book = PriceBook(vault)
+    got = build_report(kind, ledgers, book, Filter())
+    want: dict[str, tuple[Decimal, set[str], int]] = {}
+    for placed in ledgers.rows.values():
+        label = BY[kind][1](placed)
+        usd, reasons, tokens = want.get(label, (Decimal(0), set(), 0))
+        priced = book.price(placed.row)
+        if priced.usd is None:
+            reasons, tokens = reasons | {priced.unpriced}, tokens + placed.row.tokens.total
+        else:
+            usd += priced.usd
+        want[label] = (usd, reasons, tokens)
+    assert {
+        b.label: (b.usage.priced_usd, b.usage.unpriced, b.usage.unpriced_tokens)
+        for b in got.buckets
+    } == want
+    assert got.totals.usage.priced_usd == sum(w[0] for w in want.values())
+    assert any(w[1] for w in want.values())  # the example vault has unpriced usage
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -445,8 +480,6 @@ def test_now_must_be_a_time(capsys, vault):
 
 
 # ------------------------------------------------------------------------------- the README
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def readme_examples() -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -44,15 +45,33 @@ class Usage:
 
     def add_priced(self, row: LedgerRow, priced: Priced) -> None:
         """Add a row whose price is already known (reports price each row once)."""
+        self.count(row)
+        self.add_cost(priced, row.tokens.total)
+
+    def count(self, row: LedgerRow) -> None:
+        """Add a row's usage but not its cost."""
         self.tokens = self.tokens + row.tokens
         self.responses += row.responses
         self.web_search += row.web_search
         self.sessions.add(row.session)
+
+    def add_cost(self, priced: Priced, tokens: int) -> None:
+        """Add the cost of `tokens` tokens already counted."""
         if priced.usd is None:
-            self.unpriced_tokens += row.tokens.total
+            self.unpriced_tokens += tokens
             self.unpriced.add(priced.unpriced)
         else:
             self.priced_usd += priced.usd
+
+    def merge(self, other: Usage) -> None:
+        """Add another total into this one."""
+        self.tokens = self.tokens + other.tokens
+        self.responses += other.responses
+        self.web_search += other.web_search
+        self.priced_usd += other.priced_usd
+        self.unpriced_tokens += other.unpriced_tokens
+        self.unpriced |= other.unpriced
+        self.sessions |= other.sessions
 
     @property
     def usd(self) -> Decimal | None:
@@ -95,30 +114,43 @@ def utc_text(t: datetime) -> str:
 
 @dataclass(slots=True)
 class Bucket:
+    """One report row: its total, its per-model totals and where its usage came from."""
+
     label: str
     usage: Usage = field(default_factory=Usage)
     models: dict[str, Usage] = field(default_factory=dict)
     ledgers: set[str] = field(default_factory=set)
     projects: set[str] = field(default_factory=set)
-    first: str = ""
-    last: str = ""
+    first: datetime | None = None
+    last: datetime | None = None
 
     def add(self, placed: Placed, book: PriceBook) -> None:
         self.add_priced(placed, book.price(placed.row))
 
     def add_priced(self, placed: Placed, priced: Priced) -> None:
-        row = placed.row
-        self.usage.add_priced(row, priced)
-        model = self.models.get(row.model)
+        self.note(placed)
+        self.usage.add_priced(placed.row, priced)
+        model = self.models.get(placed.row.model)
         if model is None:
-            model = self.models[row.model] = Usage()
-        model.add_priced(row, priced)
+            model = self.models[placed.row.model] = Usage()
+        model.add_priced(placed.row, priced)
+
+    def note(self, placed: Placed) -> None:
+        """Where and when a row's usage happened (its tokens are added elsewhere)."""
+        row = placed.row
         self.ledgers.add(placed.ledger)
         if row.project:
             self.projects.add(row.project)
-        first, last = utc_text(row.first), utc_text(row.last)
-        self.first = min(self.first, first) if self.first else first
-        self.last = max(self.last, last)
+        if self.first is None or row.first < self.first:
+            self.first = row.first
+        if self.last is None or row.last > self.last:
+            self.last = row.last
+
+    def merge_models(self) -> None:
+        """Set the total from the per-model totals."""
+        self.usage = Usage()
+        for model in self.models.values():
+            self.usage.merge(model)
 
 
 def week_start(day: date) -> date:
@@ -169,22 +201,88 @@ class Report:
     totals: Bucket
 
 
+# What a row's price depends on besides its token counts. Prices are linear in the counts, so
+# rows that agree on these are summed and priced once: the exact same Decimal as row by row.
+# If PriceBook.price starts to read another row field, add it here
+# (tests/test_reports.py::test_costs_equal_pricing_every_row_alone checks the sums).
+PriceKey = tuple[date, str, str, str, int, bool]
+
+
+def _price_key(row: LedgerRow) -> PriceKey:
+    return (row.date, row.model, row.speed, row.geo, row.prompt_over, row.web_search > 0)
+
+
+@dataclass(slots=True)
+class _Group:
+    """Rows of one bucket with one price key, summed."""
+
+    row: LedgerRow  # the first row: what the price depends on besides the counts
+    sums: list[int]  # input, output, cache_write_5m, cache_write_1h, cache_read, responses, web
+    sessions: set[str]
+
+    @classmethod
+    def of(cls, row: LedgerRow) -> _Group:
+        return cls(row, [0] * 7, set())
+
+    def add(self, row: LedgerRow) -> None:
+        t, n = row.tokens, self.sums
+        n[0] += t.input
+        n[1] += t.output
+        n[2] += t.cache_write_5m
+        n[3] += t.cache_write_1h
+        n[4] += t.cache_read
+        n[5] += row.responses
+        n[6] += row.web_search
+        self.sessions.add(row.session)
+
+    def total(self) -> LedgerRow:
+        n = self.sums
+        tokens = Tokens(
+            input=n[0], output=n[1], cache_write_5m=n[2], cache_write_1h=n[3], cache_read=n[4]
+        )
+        return replace(self.row, tokens=tokens, responses=n[5], web_search=n[6])
+
+
 def build_report(kind: str, ledgers: LedgerSet, book: PriceBook, keep: Filter) -> Report:
+    """One pass over the resolved rows. Rows of one bucket that prices cannot tell apart are
+    summed and priced once into the bucket's per-model total; bucket totals and the report's
+    totals are sums of those."""
     column, label_of = BY[kind]
     buckets: dict[str, Bucket] = {}
-    totals = Bucket("total")
+    groups: dict[tuple[str, PriceKey], _Group] = {}
     for placed in ledgers.rows.values():
         if not keep.keeps(placed):
             continue
-        priced = book.price(placed.row)
+        row = placed.row
         label = label_of(placed)
         bucket = buckets.get(label)
         if bucket is None:
             bucket = buckets[label] = Bucket(label)
-        bucket.add_priced(placed, priced)
-        totals.add_priced(placed, priced)
+        bucket.note(placed)
+        key = (label, _price_key(row))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group.of(row)
+        group.add(row)
+    for (label, _), group in groups.items():
+        row = group.total()
+        models = buckets[label].models
+        usage = models.get(row.model)
+        if usage is None:
+            usage = models[row.model] = Usage()
+        usage.add_priced(row, book.price(row))
+        usage.sessions |= group.sessions
+    totals = Bucket("total")
+    for bucket in buckets.values():
+        bucket.merge_models()
+        totals.ledgers |= bucket.ledgers
+        totals.projects |= bucket.projects
+        for name, usage in bucket.models.items():
+            totals.models.setdefault(name, Usage()).merge(usage)
+    totals.merge_models()
     order = sorted(
-        buckets.values(), key=lambda b: (b.first, b.label) if kind == "session" else b.label
+        buckets.values(),
+        key=lambda b: (b.first or datetime.min, b.label) if kind == "session" else b.label,
     )
     return Report(kind, column, tuple(order), totals)
 
@@ -203,8 +301,8 @@ def report_json(report: Report) -> dict[str, Any]:
             row["iso_week"] = iso_week(date.fromisoformat(b.label))
         if report.kind == "session":
             row |= {
-                "first": b.first,
-                "last": b.last,
+                "first": utc_text(b.first) if b.first else "",
+                "last": utc_text(b.last) if b.last else "",
                 "bets": sorted(b.ledgers),
                 "projects": sorted(b.projects),
             }
