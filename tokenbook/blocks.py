@@ -47,14 +47,16 @@ RATE = Decimal("0.000001")
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """Usage at one time: one response from the logs, or a whole ledger row (estimated)."""
+    """Usage at one time, in one ledger: either a ledger row the logs no longer cover (`row`,
+    estimated), or one response from the logs (`event`) with its ledger key and the project and
+    branch of that key's first response."""
 
     at: datetime
     until: datetime
     ledger: str
-    row: LedgerRow | None = None  # a ledger row the logs no longer cover
-    event: UsageEvent | None = None  # else one response, with its ledger key and the
-    key: Key | None = None  # project and branch of that key's first response
+    row: LedgerRow | None = None
+    event: UsageEvent | None = None
+    key: Key | None = None
     project: str = ""
     branch: str = ""
 
