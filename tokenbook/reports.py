@@ -243,48 +243,68 @@ class _Group:
         return replace(self.row, tokens=tokens, responses=n[5], web_search=n[6])
 
 
+Groups = dict[tuple[str, PriceKey], LedgerRow | _Group]
+
+
 def build_report(kind: str, ledgers: LedgerSet, book: PriceBook, keep: Filter) -> Report:
     """One pass over the resolved rows. Rows of one bucket that prices cannot tell apart are
     summed and priced once into the bucket's per-model total; bucket totals and the report's
     totals are sums of those."""
     column, label_of = BY[kind]
     buckets: dict[str, Bucket] = {}
-    groups: dict[tuple[str, PriceKey], _Group] = {}
+    groups: Groups = {}
     for placed in ledgers.rows.values():
         if not keep.keeps(placed):
             continue
-        row = placed.row
         label = label_of(placed)
         bucket = buckets.get(label)
         if bucket is None:
             bucket = buckets[label] = Bucket(label)
         bucket.note(placed)
-        key = (label, _price_key(row))
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = _Group.of(row)
+        _group(groups, (label, _price_key(placed.row)), placed.row)
+    _price(groups, buckets, book)
+    totals = _totals(buckets.values())
+    order = sorted(
+        buckets.values(),
+        key=lambda b: (b.first or datetime.min, b.label) if kind == "session" else b.label,
+    )
+    return Report(kind, column, tuple(order), totals)
+
+
+def _group(groups: Groups, key: tuple[str, PriceKey], row: LedgerRow) -> None:
+    known = groups.get(key)
+    if known is None:
+        groups[key] = row  # most groups hold one row: it is priced as it is
+    elif isinstance(known, _Group):
+        known.add(row)
+    else:
+        group = groups[key] = _Group.of(known)
+        group.add(known)
         group.add(row)
-    for (label, _), group in groups.items():
-        row = group.total()
+
+
+def _price(groups: Groups, buckets: dict[str, Bucket], book: PriceBook) -> None:
+    for (label, _), known in groups.items():
+        row = known.total() if isinstance(known, _Group) else known
         models = buckets[label].models
         usage = models.get(row.model)
         if usage is None:
             usage = models[row.model] = Usage()
         usage.add_priced(row, book.price(row))
-        usage.sessions |= group.sessions
+        if isinstance(known, _Group):
+            usage.sessions |= known.sessions
+
+
+def _totals(buckets: Iterable[Bucket]) -> Bucket:
     totals = Bucket("total")
-    for bucket in buckets.values():
+    for bucket in buckets:
         bucket.merge_models()
         totals.ledgers |= bucket.ledgers
         totals.projects |= bucket.projects
         for name, usage in bucket.models.items():
             totals.models.setdefault(name, Usage()).merge(usage)
     totals.merge_models()
-    order = sorted(
-        buckets.values(),
-        key=lambda b: (b.first or datetime.min, b.label) if kind == "session" else b.label,
-    )
-    return Report(kind, column, tuple(order), totals)
+    return totals
 
 
 def bucket_json(b: Bucket) -> dict[str, Any]:
