@@ -63,6 +63,7 @@ def test_cost_and_shares_by_hand(capsys, vault, logs, src):
     plan = shares["plan max-5x 5-hour window"]  # 88M tokens; the usage is inside the window
     assert plan["remaining_tokens"] == 88_000_000 - 19_130
     assert plan["percent"] == "0.01"
+    assert {s["error_pct"] for s in result["shares"]} == {25.0}
     assert result["bet_share_pct"] == "0.59"
     assert result["cycle_share_pct"] == "0.23"
     assert result["expected_error_pct"] == 25.0  # default ratios

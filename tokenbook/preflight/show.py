@@ -169,6 +169,7 @@ def as_json(pre: Preflight) -> dict[str, Any]:
                 "remaining_usd": usd_text(s.remaining_usd),
                 "remaining_tokens": s.remaining_tokens,
                 "percent": _pct(s.percent),
+                "error_pct": round(pre.error_pct, 1),
             }
             for s in pre.shares
         ],
