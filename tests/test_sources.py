@@ -302,3 +302,54 @@ def test_default_dirs_are_dot_config_claude_and_dot_claude(capsys, vault, tmp_pa
     code, _, err = run(capsys, "sync", "--vault", vault)
     assert code == 0, err
     assert report(capsys, vault, "daily")["totals"]["output_tokens"] == 3
+
+
+def test_fast_reader_agrees_with_the_checked_reader_on_every_line(tmp_path):
+    """`fast_record` answers exactly what `line_candidate` answers, or leaves the line to it."""
+    from tokenbook.sources.claude_code import BadLine
+    from tokenbook.sources.claude_code import fast_record
+    from tokenbook.sources.claude_code import line_candidate
+    from tokenbook.sources.claude_code import record
+    from tokenbook.synth import generate
+
+    generate(tmp_path, seed=3, target_bytes=1_000_000)
+    odd = [
+        assistant("m", None, cache_read=None),  # null counts as 0 (checked path)
+        assistant("m", "r", split=False),
+        assistant("m", "r", input=True),
+        assistant("m", "r", output=-1),
+        assistant("m", "r", model=""),
+        assistant("m", "r", ts="2026-11-03T10:00:00+02:00"),
+        assistant("m", "r", ts="2026-11-03T10:00:00"),
+        assistant("m", "r", server_tool_use={"web_search_requests": 2}),
+        assistant("m", "r", server_tool_use=[1]),
+        assistant("m", "r", inference_geo="GLOBAL", speed="fast"),
+        assistant("m", "r", cache_creation=None),
+        {"type": "assistant", "message": "text"},
+        {"type": "assistant", "message": {"usage": {}, "model": "x", "id": 5}},
+    ]
+    lines = [json.loads(ln) for p in tmp_path.rglob("*.jsonl") for ln in _json_lines(p)] + odd
+    answered = 0
+    for obj in lines:
+        fast = fast_record(obj)
+        try:
+            c = line_candidate(obj)
+        except BadLine:
+            assert fast is None
+            continue
+        if fast is not None:
+            answered += 1
+            assert c is not None
+            assert fast == (c.key, record(c))
+    assert answered > 100
+
+
+def _json_lines(path: Path) -> list[bytes]:
+    out = []
+    for raw in path.read_bytes().split(b"\n"):
+        try:
+            json.loads(raw)
+        except ValueError:
+            continue
+        out.append(raw)
+    return out

@@ -22,6 +22,7 @@ import struct
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
+from tokenbook.events import UsageEvent
 from tokenbook.fileio import LOCK_NAME
 from tokenbook.ledger import Key
 from tokenbook.sources import claude_code
@@ -39,6 +41,7 @@ from tokenbook.sources.claude_code import Deduper
 from tokenbook.sources.claude_code import FileScan
 from tokenbook.sources.claude_code import Job
 from tokenbook.sources.claude_code import Progress
+from tokenbook.sources.claude_code import Record
 from tokenbook.sources.claude_code import micros
 from tokenbook.store import LEDGER_DIR
 from tokenbook.store import Groups
@@ -241,42 +244,59 @@ class SyncCache:
         )
 
     def _regroup(self, changed: set[str], agents: dict[str, str], full: bool) -> Groups:
+        """Recompute every row that holds (or held) a changed response, from all its responses;
+        with `full`, every row."""
         dedup = self._state()
         responses, gids = dedup.responses, self._gids
-        tz = ZoneInfo(self.index.timezone)
         main = dedup.main_ids()
-        affected = set(responses) if full else set(changed)
-        if not full:
-            moved = {
-                a
-                for a in {*agents, *self.index.agents}
-                if agents.get(a) != self.index.agents.get(a)
-            }
-            news = {claude_code.message_id(k) for k in changed if responses[k][2]}
-            if moved or news:
-                for k, r in responses.items():
-                    env = r[1]
-                    if (env[1] and env[5] in moved) or (
-                        not r[2] and claude_code.message_id(k) in news
-                    ):
-                        affected.add(k)
-        groups: set[Key] = set()
+        if full:
+            gids.clear()
+            groups = group_events(self._events(responses, agents, main), self.index.timezone)
+            self.index.responses = len(gids)
+            return groups
+        affected = self._affected(changed, agents)
+        tz = ZoneInfo(self.index.timezone)
+        keys: set[Key] = set()
         for k in affected:
             r = responses[k]
-            old = gids.get(k)
+            old = gids.pop(k, None)
             if r[2] or claude_code.message_id(k) not in main:
-                new: Key | None = event_key(claude_code.event(k, r, agents), tz)
-            else:
-                new = None
-            gids[k] = new
-            groups.update(g for g in (old, new) if g is not None)
-        self.index.responses = sum(1 for g in gids.values() if g is not None)
-        events = [
-            claude_code.event(k, responses[k], agents)
-            for k, g in gids.items()
-            if g is not None and (full or g in groups)
-        ]
+                gids[k] = new = event_key(claude_code.event(k, r, agents), tz)
+                keys.add(new)
+            if old is not None:
+                keys.add(old)
+        self.index.responses = len(gids)
+        events = (claude_code.event(k, responses[k], agents) for k, g in gids.items() if g in keys)
         return group_events(events, self.index.timezone)
+
+    def _events(
+        self, responses: dict[str, Record], agents: dict[str, str], main: set[str]
+    ) -> Iterator[UsageEvent]:
+        """Every counted response as an event, noting the row it counts in (one at a time:
+        memory holds the records, not all events at once)."""
+        tz = ZoneInfo(self.index.timezone)
+        shared: dict[Key, Key] = {}  # one key object per row, not one per response
+        for k, r in responses.items():
+            if r[2] or claude_code.message_id(k) not in main:
+                e = claude_code.event(k, r, agents)
+                key = event_key(e, tz)
+                self._gids[k] = shared.setdefault(key, key)
+                yield e
+
+    def _affected(self, changed: set[str], agents: dict[str, str]) -> set[str]:
+        """The changed responses, plus those whose counting depends on them: sidechain copies
+        of a message now answered on the main thread, and subagents whose type changed."""
+        responses = self._state().responses
+        affected = set(changed)
+        known = self.index.agents
+        moved = {a for a in {*agents, *known} if agents.get(a) != known.get(a)}
+        news = {claude_code.message_id(k) for k in changed if responses[k][2]}
+        if moved or news:
+            for k, r in responses.items():
+                env = r[1]
+                if (env[1] and env[5] in moved) or (not r[2] and claude_code.message_id(k) in news):
+                    affected.add(k)
+        return affected
 
     def unchanged_vault(self, render: bool) -> bool:
         """Nothing in the vault changed since the last sync (which rendered, if `render`)."""

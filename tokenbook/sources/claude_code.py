@@ -26,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from typing import BinaryIO
+from typing import cast
 
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
@@ -227,6 +228,7 @@ Record = tuple[Usage, Envelope, bool]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LIMIT_TEXT = "Claude AI usage limit reached|"
+READ_BUFFER = 1 << 20  # long lines (tool output) are read in few pieces
 PARALLEL_BYTES = 32_000_000  # below this, starting worker processes costs more than it saves
 
 
@@ -248,6 +250,79 @@ def record(c: Candidate) -> Record:
     )
     envelope = (micros(c.at), c.sidechain, c.session, c.cwd, c.branch, c.agent_id)
     return (usage, envelope, not c.sidechain)
+
+
+def fast_record(obj: Any) -> tuple[str, Record] | None:
+    """The key and record of a plain, well-formed top-level assistant line, in one pass and few
+    calls; None for anything else, which `line_candidate` then reads with all its checks. Where
+    it answers, it answers exactly `record(line_candidate(obj))` (tests/test_sources.py)."""
+    try:
+        if obj["type"] != "assistant":
+            return None
+        message = obj["message"]
+        usage, model, mid, ts = message["usage"], message["model"], message["id"], obj["timestamp"]
+    except (KeyError, TypeError, IndexError):
+        return None
+    if type(usage) is not dict or type(model) is not str or type(mid) is not str:
+        return None
+    if not model or model == SYNTHETIC or not mid or type(ts) is not str:
+        return None
+    fast = _fast_usage(usage, model)
+    if fast is None:
+        return None
+    try:
+        at = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    sidechain = obj.get("isSidechain") is True
+    rid, session, cwd, branch, agent = (
+        obj.get(name) for name in ("requestId", "sessionId", "cwd", "gitBranch", "agentId")
+    )
+    return f"{mid}\x00{rid if type(rid) is str else ''}", (
+        fast,
+        (
+            micros(at),
+            sidechain,
+            session if type(session) is str else "",
+            cwd if type(cwd) is str else "",
+            branch if type(branch) is str else "",
+            agent if type(agent) is str else "",
+        ),
+        not sidechain,
+    )
+
+
+def _fast_usage(usage: dict[str, Any], model: str) -> Usage | None:
+    get = usage.get
+    i, o = get("input_tokens"), get("output_tokens")
+    cw, cr = get("cache_creation_input_tokens", 0), get("cache_read_input_tokens", 0)
+    split, tools = get("cache_creation"), get("server_tool_use")
+    if split is None:
+        w5, w1 = cw, 0
+    elif type(split) is dict:
+        w5, w1 = (
+            split.get("ephemeral_5m_input_tokens", 0),
+            split.get("ephemeral_1h_input_tokens", 0),
+        )
+    else:
+        return None
+    ws = wf = 0
+    if tools is not None:
+        if type(tools) is not dict:
+            return None
+        ws, wf = tools.get("web_search_requests", 0), tools.get("web_fetch_requests", 0)
+    for v in (i, o, cw, cr, w5, w1, ws, wf):
+        if type(v) is not int or not 0 <= v <= MAX_TOKENS:
+            return None
+    if split is not None:
+        w5 += max(0, cw - w5 - w1)
+    geo = get("inference_geo")
+    geo = geo.lower() if type(geo) is str else ""
+    speed = "fast" if get("speed") == "fast" else "standard"
+    tokens = (i, o, w5, w1, cr)
+    found = (o, i + w5 + w1 + cr + o, model, tokens, speed, "" if geo == "global" else geo, ws, wf)
+    return cast(Usage, found)  # every number was checked to be an int in the loop above
 
 
 def join(a: Record, b: Record) -> Record:
@@ -348,7 +423,7 @@ def scan(path: str, start: int = 0, lines: int = 0) -> FileScan:
     """Stream one file from byte `start` (line `lines` + 1); malformed lines become problems."""
     out = FileScan(path, start, start, lines, start)
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below; a vanished file reads as missing
+        f = open(path, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - a vanished file: missing
     except FileNotFoundError:
         out.missing = True
         return out
@@ -361,9 +436,14 @@ def scan(path: str, start: int = 0, lines: int = 0) -> FileScan:
             complete = raw.endswith(b"\n")
             if complete:
                 out.offset, out.lines = pos, number
-            line = raw.strip()
-            if not line:
-                continue
+            if raw.startswith(b"{") and raw.endswith(b"}\n"):  # the usual line: no copy
+                if b'"usage"' not in raw:
+                    continue
+                line = raw
+            else:
+                line = raw.strip()
+                if not line:
+                    continue
             obj, reason = _parse(raw, line)
             if obj is not None:
                 reason = _take(out, obj)
@@ -386,6 +466,12 @@ def mark(f: BinaryIO, offset: int) -> bytes:
 
 def _take(out: FileScan, obj: Any) -> str | None:
     """Add a parsed line's response or usage-limit event to `out`; or say why it is skipped."""
+    fast = fast_record(obj)
+    if fast is not None:
+        key, rec = fast
+        known = out.responses.get(key)
+        out.responses[key] = rec if known is None else join(known, rec)
+        return None
     try:
         item = line_candidate(obj)
         limit = limit_event(obj) if item is None else None
@@ -468,6 +554,7 @@ class Deduper:
     def __init__(self, responses: dict[str, Record] | None = None) -> None:
         self.responses: dict[str, Record] = responses if responses is not None else {}
         self.limits: dict[str, LimitEvent] = {}
+        self._strings: dict[str, str] = {}
 
     def add(self, c: Candidate) -> None:
         self.join({c.key: record(c)})
@@ -478,11 +565,29 @@ class Deduper:
         responses = self.responses
         for key, rec in found.items():
             known = responses.get(key)
-            new = rec if known is None else join(known, rec)
+            new = self._shared(rec) if known is None else join(known, rec)
             if new != known:
                 responses[key] = new
                 changed.append(key)
         return changed
+
+    def _shared(self, r: Record) -> Record:
+        """The record with its texts (model, session, cwd, ...) shared with earlier records:
+        records arrive unpickled from worker processes, each with its own copies."""
+        u, env = r[0], r[1]
+        s = self._strings
+        usage = (
+            u[0],
+            u[1],
+            s.setdefault(u[2], u[2]),
+            u[3],
+            s.setdefault(u[4], u[4]),
+            s.setdefault(u[5], u[5]),
+            u[6],
+            u[7],
+        )
+        envelope = (env[0], env[1], *(s.setdefault(t, t) for t in env[2:]))
+        return (usage, cast(Envelope, envelope), r[2])
 
     def join_limits(self, found: Mapping[str, LimitEvent]) -> bool:
         changed = False
