@@ -316,7 +316,7 @@ def _sandwich(capsys: Any, middle: bytes) -> tuple[dict[int, str], dict[str, tup
 
 # Each example is a whole sync + report + check (~0.3 s): these run with the slow tests.
 PROPERTY = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 no_newline = st.binary(min_size=1, max_size=12).map(lambda b: b.replace(b"\n", b" "))
 
