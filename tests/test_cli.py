@@ -88,7 +88,7 @@ def test_every_subcommand_is_in_the_readme():
 def test_vault_defaults_to_env_then_dot_vault(capsys, vault, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the fixture vault is ./vault
     code, out, err = run(capsys, "check")
-    assert (code, err) == (0, "")
+    assert (code, "error" in err) == (0, False)  # the example's over-committed cycle only warns
     assert out.startswith("vault: ok: 1 cycle(s), 5 bet(s)")
 
     other = tmp_path / "other"

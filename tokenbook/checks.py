@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from tokenbook.errors import Problem
+from tokenbook.model import Bet
+from tokenbook.model import Cycle
 from tokenbook.model import Vault
 
 
@@ -104,3 +107,65 @@ CHECKS: tuple[Callable[[Vault], list[Problem]], ...] = (
 
 def cross_checks(vault: Vault) -> list[Problem]:
     return [p for check in CHECKS for p in check(vault)]
+
+
+def appetite_share(bet: Bet, cycle: Cycle) -> Decimal | None:
+    """The part of the cycle budget a bet's appetite takes (the larger of USD and tokens)."""
+    a = bet.appetite
+    if a.share is not None:
+        return a.share
+    shares = []
+    if a.usd is not None and cycle.budget_usd:
+        shares.append(a.usd / cycle.budget_usd)
+    if a.tokens is not None and cycle.budget_tokens:
+        shares.append(Decimal(a.tokens) / Decimal(cycle.budget_tokens))
+    return max(shares) if shares else None
+
+
+def _appetites_fit(vault: Vault) -> list[Problem]:
+    problems = []
+    for cycle in vault.cycles:
+        bets = [b for b in vault.bets if b.cycle == cycle.id and b.status != "dropped"]
+        shares = [(b, appetite_share(b, cycle)) for b in bets]
+        total = sum((s for _, s in shares if s is not None), Decimal(0))
+        room = 1 - cycle.reserve
+        if total > room:
+            parts = ", ".join(f"{b.id} {_pc(s)}" for b, s in shares if s is not None)
+            problems.append(
+                Problem(
+                    cycle.path,
+                    cycle.line,
+                    f"the appetites of cycle `{cycle.id}` add up to {_pc(total)} ({parts}), "
+                    f"more than the {_pc(room)} left after the {_pc(cycle.reserve)} reserve; "
+                    "lower an appetite, move a bet to another cycle, or raise the budget",
+                )
+            )
+    return problems
+
+
+def _cycles_apart(vault: Vault) -> list[Problem]:
+    problems = []
+    for i, a in enumerate(vault.cycles):
+        for b in vault.cycles[i + 1 :]:
+            if a.id != b.id and b.start <= a.end and a.start <= b.end:
+                problems.append(
+                    Problem(
+                        b.path,
+                        b.line,
+                        f"cycle `{b.id}` ({b.start} → {b.end}) overlaps cycle `{a.id}` "
+                        f"({a.start} → {a.end}); move `start:` after {a.end}",
+                    )
+                )
+    return problems
+
+
+def _pc(share: Decimal) -> str:
+    return f"{(share * 100).quantize(Decimal('0.1')).normalize():f}%"
+
+
+WARNINGS: tuple[Callable[[Vault], list[Problem]], ...] = (_appetites_fit, _cycles_apart)
+
+
+def plan_warnings(vault: Vault) -> list[Problem]:
+    """Budget-planning problems: reported by `check`, never blocking (a budget is a signal)."""
+    return [p for check in WARNINGS for p in check(vault)]

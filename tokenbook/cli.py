@@ -8,14 +8,25 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from tokenbook.commands import check
+from tokenbook.commands import estimate
 from tokenbook.commands import init
 from tokenbook.commands import preflight
 from tokenbook.commands import render
 from tokenbook.commands import report
+from tokenbook.commands import status
 from tokenbook.commands import sync
 from tokenbook.errors import TokenbookError
 
-COMMANDS: tuple[ModuleType, ...] = (init, sync, render, check, report, preflight)
+COMMANDS: tuple[ModuleType, ...] = (
+    init,
+    sync,
+    render,
+    check,
+    report,
+    status,
+    estimate,
+    preflight,
+)
 
 
 def _parser() -> argparse.ArgumentParser:

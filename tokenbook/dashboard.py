@@ -14,12 +14,28 @@ from tokenbook.model import UNASSIGNED
 from tokenbook.model import Bet
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
+from tokenbook.pace import Daily
+from tokenbook.pace import Pace
+from tokenbook.pace import over_typical
+from tokenbook.pace import pace
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Usage
+from tokenbook.stats import median
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
+from tokenbook.whatif import Suggestion
+from tokenbook.whatif import suggest_cheaper
 
 HUNDRED = Decimal(100)
+
+
+def level(threshold: int) -> str:
+    """An alert's level: 100% and over needs action, 90% warns, anything lower informs."""
+    if threshold >= 100:
+        return "action required"
+    if threshold >= 90:
+        return "warning"
+    return "info"
 
 
 @dataclass(slots=True)
@@ -46,6 +62,14 @@ class BetView:
     iterations: int = 0
     tasks_done: int = 0
     tasks_total: int = 0
+    pace: Pace | None = None
+    daily: dict[date, Daily] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # "over typical" and the like
+    cheaper: Suggestion | None = None  # when the appetite runs low
+
+    @property
+    def alert_level(self) -> str:
+        return level(max(self.alerts)) if self.alerts else ""
 
     @property
     def colour(self) -> str:
@@ -70,6 +94,7 @@ class Dashboard:
     used_tokens: int = 0
     projected_usd: Decimal | None = None
     projected_tokens: int | None = None
+    pace: Pace | None = None
     bets: list[BetView] = field(default_factory=list)
     unassigned: BetView | None = None
     models: list[Line] = field(default_factory=list)
@@ -129,9 +154,66 @@ def bet_view(
     view.percent_tokens = _ratio(view.used_tokens, view.appetite_tokens)
     known = [p for p in (view.percent_usd, view.percent_tokens) if p is not None]
     view.percent = max(known) if known else None
+    thresholds = bet.alert_thresholds or vault.settings.alert_thresholds
     if view.percent is not None:
-        view.alerts = tuple(t for t in vault.settings.alert_thresholds if view.percent >= t)
+        view.alerts = tuple(t for t in thresholds if view.percent >= t)
     return view
+
+
+def daily_totals(
+    rows: list[LedgerRow], book: PriceBook, kinds: tuple[str, ...]
+) -> dict[date, Daily]:
+    """Budget tokens and priced USD per day."""
+    days: dict[date, Daily] = {}
+    for row in rows:
+        d = days.get(row.date, Daily())
+        usd = book.price(row).usd or Decimal(0)
+        tokens = sum(getattr(row.tokens, k) for k in kinds)
+        days[row.date] = Daily(tokens=d.tokens + tokens, usd=d.usd + usd)
+    return days
+
+
+def add_pace(
+    view: BetView, vault: Vault, rows: list[LedgerRow], book: PriceBook, as_of: date
+) -> None:
+    cycle = vault.cycle(view.bet.cycle) if view.bet else None
+    if cycle is None:
+        return
+    view.daily = daily_totals(rows, book, vault.settings.budget_kinds)
+    used = Daily(tokens=view.used_tokens, usd=view.usage.priced_usd)
+    appetite = (view.appetite_tokens, view.appetite_usd)
+    view.pace = pace(view.daily, used, cycle.start, cycle.end, as_of, appetite)
+
+
+def _burn(days: dict[date, Daily], before: date = date.max) -> Decimal | None:
+    """Budget tokens per active day, over the days before `before`."""
+    active = [d.tokens for day, d in days.items() if day < before and d.tokens]
+    return Decimal(sum(active)) / len(active) if active else None
+
+
+def _typical_warnings(views: list[BetView], min_days: int = 3) -> None:
+    """Warn when a bet's recent burn is well above its own earlier pace or similar bets'."""
+    for v in views:
+        p = v.pace
+        if p is None or v.bet is None or not p.active_days:
+            continue
+        recent = Decimal(p.burn_tokens)
+        earlier = [d for d in v.daily if d < p.window_start and v.daily[d].tokens]
+        own = _burn(v.daily, p.window_start) if len(earlier) >= min_days else None
+        ratio = over_typical(recent, own)
+        if ratio is not None:
+            v.warnings.append(f"burns {ratio:.1f}x its own earlier pace per active day")
+        peers = [
+            b
+            for b in views
+            if b is not v and b.bet and set(b.bet.tags) & set(v.bet.tags) and b.daily
+        ]
+        burns = sorted(x for x in (_burn(b.daily) for b in peers) if x is not None)
+        if burns:
+            ratio = over_typical(recent, median(burns))
+            if ratio is not None:
+                names = ", ".join(sorted(b.id for b in peers))
+                v.warnings.append(f"burns {ratio:.1f}x the median of similar bets ({names})")
 
 
 def _breakdown(placed: list[Placed], book: PriceBook, label: Callable[[Placed], str]) -> list[Line]:
@@ -151,12 +233,21 @@ def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None)
     by_ledger = ledgers.by_ledger()
     for placed in ledgers.rows.values():
         dash.all_time.add(placed.row, book)
-    for bet in vault.bets:
-        if cycle is None or bet.cycle == cycle.id:
-            dash.bets.append(bet_view(vault, bet, bet.id, by_ledger.get(bet.id, []), book))
+    views = [bet_view(vault, bet, bet.id, by_ledger.get(bet.id, []), book) for bet in vault.bets]
+    if as_of is not None:
+        for view in views:
+            add_pace(view, vault, by_ledger.get(view.id, []), book, as_of)
+        _typical_warnings(views)
+    dash.bets = [v for v in views if cycle is None or v.bet is None or v.bet.cycle == cycle.id]
+    in_cycle = [p for p in ledgers.rows.values() if cycle is None or cycle.contains(p.row.date)]
+    if as_of is not None:
+        used_models = sorted({p.row.model for p in in_cycle})
+        for view in dash.bets:
+            if view.alerts:  # the appetite is running low: show what a cheaper model saves
+                rows = by_ledger.get(view.id, [])
+                view.cheaper = suggest_cheaper(vault, rows, used_models, as_of)
     orphans = sorted(set(by_ledger) - {b.id for b in vault.bets} - {UNASSIGNED})
     dash.bets.extend(bet_view(vault, None, name, by_ledger[name], book) for name in orphans)
-    in_cycle = [p for p in ledgers.rows.values() if cycle is None or cycle.contains(p.row.date)]
     dash.unassigned = bet_view(
         vault, None, UNASSIGNED, [p.row for p in in_cycle if p.ledger == UNASSIGNED], book
     )
@@ -201,3 +292,8 @@ def _pace(
         scale = Decimal(cycle.days) / Decimal(dash.day)
         dash.projected_usd = dash.used.priced_usd * scale
         dash.projected_tokens = int(Decimal(dash.used_tokens) * scale)
+    kinds = dash.vault.settings.budget_kinds
+    used = Daily(tokens=dash.used_tokens, usd=dash.used.priced_usd)
+    budget = (cycle.budget_tokens, cycle.budget_usd)
+    days_ = daily_totals([p.row for p in placed], book, kinds)
+    dash.pace = pace(days_, used, cycle.start, cycle.end, as_of, budget)

@@ -177,3 +177,29 @@ def list_of(parse: Callable[[Any], T]) -> Callable[[Any], tuple[T, ...]]:
         return tuple(parse(v) for v in items)
 
     return parse_list
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def reset_anchor(value: Any) -> str:
+    """When a plan window resets: `monday 09:00`, `09:00` (daily) or an ISO datetime anchor.
+
+    Returned in a canonical text form that `plans.anchor_before` reads back."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 reads 09:00 as sexagesimal 540
+    s = " ".join(text(value).strip().lower().split())
+    m = re.fullmatch(r"(?:([a-z]+) )?(\d{1,2}):(\d{2})", s)
+    if m and (m.group(1) is None or m.group(1) in WEEKDAYS):
+        hour, minute = int(m.group(2)), int(m.group(3))
+        if hour < 24 and minute < 60:
+            return f"{m.group(1) + ' ' if m.group(1) else ''}{hour:02d}:{minute:02d}"
+    try:
+        return datetime.fromisoformat(s.upper().replace(" ", "T")).isoformat()
+    except ValueError:
+        raise Invalid(
+            f"{value!r} is not a reset time; write `monday 09:00` (weekly), `09:00` (daily) "
+            "or an ISO datetime such as `2026-11-02T09:00:00+00:00`"
+        ) from None

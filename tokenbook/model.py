@@ -20,6 +20,7 @@ class Settings:
     alert_thresholds: tuple[int, ...] = (75, 90, 100)
     budget_kinds: tuple[str, ...] = PRICE_KINDS
     logs: tuple[str, ...] = ()
+    alert_command: str | None = None  # run once per newly crossed threshold (sync)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +75,7 @@ class Bet:
     sessions: tuple[str, ...] = ()
     max_iterations: int | None = None
     tags: tuple[str, ...] = ()
+    alert_thresholds: tuple[int, ...] | None = None  # None: the vault's setting
     tasks: tuple[Task, ...] = ()
     title: str = ""
     path: str = ""
@@ -129,6 +131,7 @@ class PlanWindow:
     hours: int
     limit_tokens: int | None = None
     limit_usd: Decimal | None = None
+    resets: str | None = None  # "monday 09:00" (weekly), "09:00" (daily) or an ISO datetime anchor
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

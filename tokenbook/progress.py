@@ -44,6 +44,7 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
         view = known.get(bet.id) or bet_view(vault, bet, bet.id, rows, book)
         p = ProgressView(bet=bet, cycle=vault.cycle(bet.cycle), view=view, unit="session")
         _pace(p)
+        p.warnings.extend(view.warnings)
         sessions: dict[str, Line] = {}
         for row in rows:
             line = sessions.setdefault(row.session, Line(row.session, extra=row.date.isoformat()))

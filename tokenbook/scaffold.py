@@ -18,6 +18,7 @@ GITATTRIBUTES = """\
 # rendered files too (a merge leaves them stale, and the next sync or render rewrites them).
 *.md text eol=lf
 ledgers/*.md merge=union
+limits.md merge=union
 cost-dashboard.md merge=union
 progress/*.md merge=union
 """

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from tokenbook.alerts import Alert
+from tokenbook.alerts import active_alerts
+from tokenbook.alerts import new_alerts
 from tokenbook.attribution import Ambiguous
 from tokenbook.attribution import Attributor
 from tokenbook.cache import SyncCache
@@ -17,6 +20,9 @@ from tokenbook.errors import VaultError
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.fileio import vault_lock
+from tokenbook.limits import load_limits
+from tokenbook.limits import merge_limits
+from tokenbook.limits import write_limits
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
@@ -50,6 +56,8 @@ class SyncResult:
     ambiguous: list[Ambiguous] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)
     limits: list[LimitEvent] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)  # thresholds this sync crossed
+    limits_written: bool = False
 
 
 def sync(
@@ -78,6 +86,8 @@ def sync(
         vault = load_vault(root)
         attributor = Attributor(vault)
         ledgers = load_ledgers(vault, attributor.explicit)
+        alerted = active_alerts(vault, ledgers)  # before: derived from the ledgers, not stored
+        known_limits = load_limits(root)
         if cache.index.timezone != vault.settings.timezone:
             cache, quick = SyncCache(root, vault.settings.timezone), None
         changed_behind = ledger_fingerprint(root) != cache.index.ledgers
@@ -88,6 +98,8 @@ def sync(
         # Every ledger is re-formatted: a union-merged file becomes canonical again; an
         # unchanged one is not touched (write_if_changed compares bytes).
         result.ledgers_written = write_ledgers(ledgers, touched | set(ledgers.files) | {UNASSIGNED})
+        result.alerts = new_alerts(alerted, active_alerts(vault, ledgers))
+        result.limits_written = write_limits(root, merge_limits(known_limits, result.limits))
         result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
         book = PriceBook(vault)
         result.unpriced = sorted(

@@ -106,6 +106,14 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
     thresholds = r.get("alert_thresholds", f.list_of(f.positive))
     kinds = r.get("token_budget_kinds", f.list_of(f.choice(*PRICE_KINDS)))
     logs = r.get("logs", f.list_of(f.text))
+    alert_command = r.get("alert_command", f.text)
+    if unit == "turn":
+        r.problem(
+            "iteration_unit",
+            "`iteration_unit: turn` is not supported yet (ledgers count sessions, not user "
+            "turns); use `iteration_unit: session`",
+        )
+        unit = None
     r.close(f.OBSIDIAN_KEYS)
     defaults = Settings()
     return Settings(
@@ -116,6 +124,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
         else defaults.alert_thresholds,
         budget_kinds=kinds or defaults.budget_kinds,
         logs=logs or (),
+        alert_command=alert_command or None,
     )
 
 
@@ -177,6 +186,7 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
     sessions = r.get("sessions", f.list_of(f.text))
     max_iterations = r.get("max_iterations", f.positive)
     tags = r.get("tags", f.list_of(f.text))
+    thresholds = r.get("alert_thresholds", f.list_of(f.positive))
     title = r.get("title", f.text)
     r.close(f.OBSIDIAN_KEYS)
     if cycle is None or appetite is None:
@@ -190,6 +200,7 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
         sessions=sessions or (),
         max_iterations=max_iterations,
         tags=tags or (),
+        alert_thresholds=tuple(sorted(set(thresholds))) if thresholds else None,
         tasks=parse_tasks(doc),
         title=title or "",
         path=label,
@@ -347,10 +358,17 @@ def _parse_plan(doc: Document, label: str, problems: list[Problem]) -> Plan | No
         hours = w.get("hours", f.positive, required=True)
         limit_tokens = w.get("limit_tokens", f.count)
         limit_usd = w.get("limit_usd", f.money)
+        resets = w.get("resets", f.reset_anchor)
         w.close()
         if wname and hours:
             windows.append(
-                PlanWindow(name=wname, hours=hours, limit_tokens=limit_tokens, limit_usd=limit_usd)
+                PlanWindow(
+                    name=wname,
+                    hours=hours,
+                    limit_tokens=limit_tokens,
+                    limit_usd=limit_usd,
+                    resets=resets,
+                )
             )
     r.close(f.OBSIDIAN_KEYS)
     return Plan(

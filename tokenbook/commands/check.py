@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tokenbook.checks import plan_warnings
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import vault_path
 from tokenbook.pricing import PriceBook
@@ -25,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     unpriced = sorted(
         {p.unpriced for p in map(book.price, (x.row for x in ledgers.rows.values()))} - {""}
     )
+    for problem in plan_warnings(vault):
+        print(f"{problem.path}:{problem.line}: warning: {problem.message}", file=sys.stderr)
     for reason in unpriced:
         print(f"warning: {reason}; add a price under {root / 'pricing'}", file=sys.stderr)
     print(

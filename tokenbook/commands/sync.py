@@ -6,12 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from tokenbook.alerts import run_alert_command
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import log_dirs
 from tokenbook.commands.common import vault_path
 from tokenbook.sync import SyncResult
 from tokenbook.sync import sync
+from tokenbook.vault import load_vault
 
 NAME = "sync"
 HELP = "count new log usage into the ledgers, then render"
@@ -108,4 +110,15 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     _print(result, args.quiet)
+    _alert(root, result)
     return 0
+
+
+def _alert(root: Path, result: SyncResult) -> None:
+    """Print each threshold this sync crossed and run the vault's `alert_command` for it."""
+    command = load_vault(root).settings.alert_command if result.alerts else None
+    for alert in result.alerts:
+        print(f"alert: {alert}")
+        failed = run_alert_command(command, alert, root) if command else None
+        if failed:
+            print(f"warning: {failed}", file=sys.stderr)

@@ -1,0 +1,213 @@
+"""Estimates from the ledgers: what a session, a kind of work or a bet usually costs.
+
+Every estimate is a median with the 10th-90th percentile interval of the sample (linear
+interpolation) and the sample size. Costs are priced USD (the priced part when some usage has no
+price) and budget tokens (the kinds `token_budget_kinds` counts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+
+from tokenbook.errors import TokenbookError
+from tokenbook.ledger import LedgerRow
+from tokenbook.model import Vault
+from tokenbook.pricing import PriceBook
+from tokenbook.stats import HIGH_Q
+from tokenbook.stats import LOW_Q
+from tokenbook.stats import median
+from tokenbook.stats import quantile
+from tokenbook.store import LedgerSet
+
+MIN_HISTORY = 5  # the backtest predicts a session only from at least this many earlier ones
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cost:
+    usd: Decimal = Decimal(0)
+    tokens: int = 0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(usd=self.usd + other.usd, tokens=self.tokens + other.tokens)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Estimate:
+    name: str
+    unit: str  # what one sample is: "session" or "bet"
+    sample_size: int
+    usd: tuple[Decimal, Decimal, Decimal] | None  # median, low, high
+    tokens: tuple[int, int, int] | None
+
+
+def estimate(name: str, unit: str, samples: list[Cost]) -> Estimate:
+    if not samples:
+        return Estimate(name=name, unit=unit, sample_size=0, usd=None, tokens=None)
+    usd = [s.usd for s in samples]
+    tok = [Decimal(s.tokens) for s in samples]
+    return Estimate(
+        name=name,
+        unit=unit,
+        sample_size=len(samples),
+        usd=(median(usd), quantile(usd, LOW_Q), quantile(usd, HIGH_Q)),
+        tokens=(round(median(tok)), round(quantile(tok, LOW_Q)), round(quantile(tok, HIGH_Q))),
+    )
+
+
+@dataclass(slots=True)
+class SessionCost:
+    session: str
+    first: str  # ISO time of its first response: the history's order
+    ledgers: set[str] = field(default_factory=set)
+    agents: dict[str, Cost] = field(default_factory=dict)
+    total: Cost = field(default_factory=Cost)
+
+
+def _row_cost(row: LedgerRow, book: PriceBook, kinds: tuple[str, ...]) -> Cost:
+    usd = book.price(row).usd or Decimal(0)
+    return Cost(usd=usd, tokens=sum(getattr(row.tokens, k) for k in kinds))
+
+
+def session_costs(vault: Vault, ledgers: LedgerSet) -> list[SessionCost]:
+    """Every session's cost, in the order the sessions started."""
+    book = PriceBook(vault)
+    kinds = vault.settings.budget_kinds
+    out: dict[str, SessionCost] = {}
+    for placed in ledgers.rows.values():
+        row = placed.row
+        first = row.first.isoformat()
+        s = out.setdefault(row.session, SessionCost(row.session, first))
+        s.first = min(s.first, first)
+        s.ledgers.add(placed.ledger)
+        cost = _row_cost(row, book, kinds)
+        s.total = s.total + cost
+        s.agents[row.agent] = s.agents.get(row.agent, Cost()) + cost
+    return sorted(out.values(), key=lambda s: (s.first, s.session))
+
+
+def _tags(vault: Vault) -> dict[str, set[str]]:
+    """Bet ids by tag."""
+    by_tag: dict[str, set[str]] = {}
+    for bet in vault.bets:
+        for tag in bet.tags:
+            by_tag.setdefault(tag, set()).add(bet.id)
+    return by_tag
+
+
+def kinds_of_work(vault: Vault, sessions: list[SessionCost]) -> dict[str, list[Cost]]:
+    """Per-session costs by kind: `tag` (sessions of bets with that tag) and `agent:NAME`."""
+    kinds: dict[str, list[Cost]] = {}
+    for tag, bets in sorted(_tags(vault).items()):
+        kinds[tag] = [s.total for s in sessions if s.ledgers & bets]
+    agents = sorted({a for s in sessions for a in s.agents})
+    for agent in agents:
+        kinds[f"agent:{agent}"] = [s.agents[agent] for s in sessions if agent in s.agents]
+    return kinds
+
+
+def bet_totals(vault: Vault, ledgers: LedgerSet, bets: Iterable[str]) -> list[Cost]:
+    book = PriceBook(vault)
+    kinds = vault.settings.budget_kinds
+    by_ledger = ledgers.by_ledger()
+    return [sum((_row_cost(r, book, kinds) for r in by_ledger.get(b, [])), Cost()) for b in bets]
+
+
+def summary(vault: Vault, ledgers: LedgerSet) -> list[Estimate]:
+    sessions = session_costs(vault, ledgers)
+    out = [estimate("all sessions", "session", [s.total for s in sessions])]
+    for kind, samples in kinds_of_work(vault, sessions).items():
+        out.append(estimate(kind, "session", samples))
+    done = [b.id for b in vault.bets if b.status == "done"]
+    out.append(estimate("completed bets", "bet", bet_totals(vault, ledgers, done)))
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanEstimate:
+    terms: tuple[tuple[int, Estimate], ...]
+    usd: tuple[Decimal, Decimal, Decimal]  # median, low, high: sums of the terms' figures
+    tokens: tuple[int, int, int]
+
+
+_TERM = re.compile(r"^\s*(\d+)\s*(?:x\s*)?([^\s,+]+?)(?:\s+sessions?)?\s*$")
+
+
+def parse_plan(text: str) -> list[tuple[int, str]]:
+    """`"3 feature, 1 review"` (also `+` between terms, and `3x feature sessions`)."""
+    terms = []
+    for part in re.split(r"[,+]", text):
+        if not part.strip():
+            continue
+        m = _TERM.match(part)
+        if m is None:
+            raise TokenbookError(
+                f'--plan: {part.strip()!r} is not `N KIND`; write e.g. --plan "3 feature, 1 review"'
+            )
+        terms.append((int(m.group(1)), m.group(2)))
+    if not terms:
+        raise TokenbookError('--plan is empty; write e.g. --plan "3 feature, 1 review"')
+    return terms
+
+
+def estimate_plan(vault: Vault, ledgers: LedgerSet, text: str) -> PlanEstimate:
+    """Sum of per-session figures per term. The interval adds each term's 10th and 90th
+    percentile, so it assumes the sessions land at the same end together: a wide interval."""
+    kinds = kinds_of_work(vault, session_costs(vault, ledgers))
+    terms = []
+    for n, kind in parse_plan(text):
+        key = kind if kind in kinds else f"agent:{kind}" if f"agent:{kind}" in kinds else None
+        if key is None or not kinds[key]:
+            known = ", ".join(k for k, v in kinds.items() if v) or "none yet"
+            raise TokenbookError(
+                f"--plan: no past sessions of kind {kind!r}; kinds with history (bet tags, "
+                f"agent:NAME): {known}"
+            )
+        terms.append((n, estimate(key, "session", kinds[key])))
+    usd = [sum((n * e.usd[i] for n, e in terms if e.usd), Decimal(0)) for i in range(3)]
+    tok = [sum(n * e.tokens[i] for n, e in terms if e.tokens) for i in range(3)]
+    return PlanEstimate(
+        terms=tuple(terms), usd=(usd[0], usd[1], usd[2]), tokens=(tok[0], tok[1], tok[2])
+    )
+
+
+def estimate_like(vault: Vault, ledgers: LedgerSet, tag: str) -> Estimate:
+    """Total cost of past bets with this tag: completed ones, else any that is not planned."""
+    tagged = [b for b in vault.bets if tag in b.tags]
+    done = [b.id for b in tagged if b.status == "done"]
+    pool = done or [b.id for b in tagged if b.status in ("active", "dropped")]
+    label = f"bets tagged {tag}" + ("" if done else " (none completed yet: active ones so far)")
+    return estimate(label, "bet", bet_totals(vault, ledgers, pool))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backtest:
+    predictions: int
+    inside: int
+    median_ape: Decimal | None  # median absolute percentage error of the median, in percent
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return Decimal(self.inside) * 100 / self.predictions if self.predictions else None
+
+
+def backtest(vault: Vault, ledgers: LedgerSet, min_history: int = MIN_HISTORY) -> Backtest:
+    """Predict each session's cost from the sessions before it (all of them), in order."""
+    costs = [s.total.usd for s in session_costs(vault, ledgers)]
+    inside, errors = 0, []
+    predictions = 0
+    for i in range(min_history, len(costs)):
+        past, actual = costs[:i], costs[i]
+        low, high = quantile(past, LOW_Q), quantile(past, HIGH_Q)
+        predictions += 1
+        inside += low <= actual <= high
+        if actual > 0:
+            errors.append(abs(actual - median(past)) * 100 / actual)
+    return Backtest(
+        predictions=predictions,
+        inside=inside,
+        median_ape=median(errors) if errors else None,
+    )

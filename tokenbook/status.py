@@ -1,0 +1,190 @@
+"""`tokenbook status` as data: the active cycle, every bet's budget signals, plan windows.
+
+`status_json` is a documented interface (README, "Budgets, alerts and estimates"): money is an
+exact decimal string, percentages are numbers rounded to 0.1, dates are ISO strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from typing import Any
+
+from tokenbook.dashboard import BetView
+from tokenbook.dashboard import Dashboard
+from tokenbook.dashboard import build_dashboard
+from tokenbook.events import UsageEvent
+from tokenbook.limits import LimitRecord
+from tokenbook.model import Vault
+from tokenbook.pace import Pace
+from tokenbook.plans import WindowUsage
+from tokenbook.plans import plan_usage
+from tokenbook.progress import ProgressView
+from tokenbook.progress import build_progress
+from tokenbook.reports import usd_text
+from tokenbook.stats import HIGH_Q
+from tokenbook.stats import LOW_Q
+from tokenbook.store import LedgerSet
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    dash: Dashboard
+    progress: dict[str, ProgressView]
+    windows: list[WindowUsage]
+    limits: list[LimitRecord]
+
+    @property
+    def over(self) -> list[BetView]:
+        """Bets at or over 100% of their appetite (what `--strict` fails on)."""
+        return [b for b in self.dash.bets if b.percent is not None and b.percent >= 100]
+
+
+def build_status(
+    vault: Vault,
+    ledgers: LedgerSet,
+    as_of: date,
+    now: datetime,
+    events: list[UsageEvent] | None = None,
+    limits: list[LimitRecord] | None = None,
+) -> Status:
+    dash = build_dashboard(vault, ledgers, as_of)
+    progress = {p.bet.id: p for p in build_progress(vault, ledgers, dash)}
+    rows = [p.row for p in ledgers.rows.values()]
+    return Status(dash, progress, plan_usage(vault, rows, now, events), list(limits or []))
+
+
+def percent(value: Decimal | None) -> float | None:
+    if value is None:
+        return None
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _money(value: Decimal | None) -> str | None:
+    return usd_text(value.quantize(Decimal("0.000001"))) if value is not None else None
+
+
+def pace_json(p: Pace | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    if p is None:
+        return None, None
+    burn = {
+        "tokens": p.burn_tokens,
+        "usd": _money(p.burn_usd),
+        "active_days": p.active_days,
+        "window": {"start": p.window_start.isoformat(), "end": p.window_end.isoformat()},
+    }
+    q = p.projected
+    projected = {
+        "tokens": q.tokens,
+        "usd": _money(q.usd),
+        "interval": {
+            "quantiles": [LOW_Q, HIGH_Q],
+            "tokens": {"low": q.tokens_low, "high": q.tokens_high},
+            "usd": {"low": _money(q.usd_low), "high": _money(q.usd_high)},
+        },
+        "remaining_days": p.remaining_days,
+    }
+    return burn, projected
+
+
+def bet_json(b: BetView, progress: ProgressView | None) -> dict[str, Any]:
+    burn, projected = pace_json(b.pace)
+    bet = b.bet
+    out: dict[str, Any] = {
+        "id": b.id,
+        "title": bet.title if bet else "",
+        "status": bet.status if bet else None,
+        "appetite_tokens": b.appetite_tokens,
+        "appetite_usd": _money(b.appetite_usd),
+        "used_tokens": b.used_tokens,
+        "used_usd": _money(b.usage.priced_usd),
+        "unpriced": sorted(b.usage.unpriced),
+        "percent": percent(b.percent),
+        "alerts": list(b.alerts),
+        "alert_level": b.alert_level or None,
+        "burn_per_day": burn,
+        "projected_at_cycle_end": projected,
+        "runs_out_on": b.pace.runs_out_on.isoformat() if b.pace and b.pace.runs_out_on else None,
+        "iterations": b.iterations,
+        "max_iterations": bet.max_iterations if bet else None,
+        "iterations_projected": progress.projected_total if progress else None,
+        "deliverables": {"done": b.tasks_done, "total": b.tasks_total},
+        "warnings": list(progress.warnings) if progress else list(b.warnings),
+        "suggestions": list(progress.suggestions) if progress else [],
+        "cheaper_model": None,
+    }
+    if b.cheaper:
+        out["cheaper_model"] = {
+            "current": b.cheaper.current,
+            "model": b.cheaper.cheaper,
+            "actual_usd": _money(b.cheaper.actual_usd),
+            "would_cost_usd": _money(b.cheaper.cheaper_usd),
+            "saving_usd": _money(b.cheaper.saving),
+        }
+    return out
+
+
+def cycle_json(d: Dashboard) -> dict[str, Any] | None:
+    c = d.cycle
+    if c is None:
+        return None
+    burn, projected = pace_json(d.pace)
+    shares = []
+    if c.budget_usd:
+        shares.append(d.used.priced_usd * 100 / c.budget_usd)
+    if c.budget_tokens:
+        shares.append(Decimal(d.used_tokens) * 100 / c.budget_tokens)
+    return {
+        "id": c.id,
+        "start": c.start.isoformat(),
+        "end": c.end.isoformat(),
+        "day": d.day,
+        "days": c.days,
+        "budget_tokens": c.budget_tokens,
+        "budget_usd": _money(c.budget_usd),
+        "reserve": percent(c.reserve * 100),
+        "used_tokens": d.used_tokens,
+        "used_usd": _money(d.used.priced_usd),
+        "unpriced": sorted(d.used.unpriced),
+        "percent": percent(max(shares)) if shares else None,
+        "burn_per_day": burn,
+        "projected_at_cycle_end": projected,
+        "runs_out_on": d.pace.runs_out_on.isoformat() if d.pace and d.pace.runs_out_on else None,
+    }
+
+
+def _utc(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+
+
+def window_json(w: WindowUsage) -> dict[str, Any]:
+    return {
+        "plan": w.plan.id,
+        "name": w.plan.name,
+        "window": w.window.name,
+        "hours": w.window.hours,
+        "start": _utc(w.start),
+        "resets_at": _utc(w.resets_at),
+        "used_tokens": w.tokens,
+        "used_usd": _money(w.usd),
+        "limit_tokens": w.window.limit_tokens,
+        "limit_usd": _money(w.window.limit_usd),
+        "percent": percent(w.percent),
+        "source": w.source,
+    }
+
+
+def status_json(s: Status) -> dict[str, Any]:
+    return {
+        "as_of": s.dash.as_of.isoformat() if s.dash.as_of else None,
+        "cycle": cycle_json(s.dash),
+        "bets": [bet_json(b, s.progress.get(b.id)) for b in s.dash.bets],
+        "plans": [window_json(w) for w in s.windows],
+        "limit_events": [
+            {"at": _utc(e.at), "reset_at": _utc(e.reset_at), "session": e.session} for e in s.limits
+        ],
+    }
