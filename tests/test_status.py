@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.helpers import run
 from tests.helpers import write_log
+from tests.test_budgets import ALPHA
 from tests.test_budgets import bet
 from tests.test_budgets import make_vault
 from tests.test_budgets import response
@@ -75,3 +76,21 @@ def test_iteration_limit_warning_pace_and_suggestions(capsys, tmp_path, logs):
     assert code == 0
     assert "iter 4/5" in out
     assert "! 4 of 5 sessions used (80% warning)" in out
+
+
+def test_over_typical_against_similar_bets_and_the_dashboard_alerts(capsys, tmp_path, logs):
+    gamma = ALPHA.replace("Alpha", "Gamma").replace("feature/alpha", "feature/gamma")
+    vault = make_vault(tmp_path, gamma=gamma)  # alpha and gamma share the tag `feature`
+    lines = [
+        response(1, "2026-11-03", 100_000, branch="feature/gamma"),  # gamma: 100k per active day
+        response(2, "2026-11-04", 900_000),  # alpha: 900k in one day, 9x gamma's; 90% of 1M
+    ]
+    write_log(logs, "p/a.jsonl", lines)
+    run(capsys, "sync", "--vault", vault, "--logs", logs)
+    a = bet(status(capsys, vault, "--as-of", "2026-11-04"), "alpha")
+    assert "burns 9.0x the median of similar bets (gamma)" in a["warnings"]
+    dashboard = (vault / "cost-dashboard.md").read_text()
+    assert (
+        "- 🟠 **warning**: [[alpha]] is at 90% of its appetite (crossed 75%, 90%). "
+        "At its recent pace the appetite runs out on 2026-11-05."
+    ) in dashboard
