@@ -135,6 +135,7 @@ def bench(base: Path, size: str, runs: int, ccusage: str | None) -> list[dict[st
     sync = tokenbook("sync", "--quiet", "--vault", vault, "--logs", logs)
     cold = median_of(runs, cold_prepare, sync)
     rows.append({"what": "cold sync", **cold})
+    subprocess.run(sync, check=True, capture_output=True)  # the state after a sync
     synced = work / "synced"
     shutil.rmtree(synced, ignore_errors=True)
     shutil.copytree(vault, synced)
@@ -143,7 +144,7 @@ def bench(base: Path, size: str, runs: int, ccusage: str | None) -> list[dict[st
         shutil.rmtree(vault)
         shutil.copytree(synced, vault)
 
-    rows.append({"what": "no-op sync", **median_of(runs, restore, sync)})
+    rows.append({"what": "no-op sync", **median_of(runs, lambda: None, sync)})
     added = new_session(base)
 
     def add_session() -> None:

@@ -224,3 +224,30 @@ def test_written_files_get_normal_permissions(capsys, vault, logs):
     os.umask(umask)
     for path in [vault / "cost-dashboard.md", vault / "ledgers/auth-login.md"]:
         assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
+
+
+def test_progress_is_reported_to_the_callback_and_drawn_only_on_a_terminal(
+    capsys, vault, logs, monkeypatch
+):
+    from tokenbook.commands import sync as sync_command
+    from tokenbook.sync import sync as sync_library
+
+    write_log(logs, "p/a.jsonl", [assistant("msg_1", "r1")])
+    write_log(logs, "p/b.jsonl", [assistant("msg_2", "r2")])
+    total = sum(p.stat().st_size for p in (logs / "projects/p").iterdir())
+    calls: list[tuple[int, int, int, int]] = []
+    sync_library(vault, [logs], progress=lambda *a: calls.append(a))
+    assert calls[-1] == (total, total, 2, 2)
+    assert [c[2] for c in calls] == [1, 2]
+    assert sync(capsys, vault, logs)[2] == ""  # stderr is no terminal here: no bar
+
+    bar = sync_command.ProgressBar()
+    monkeypatch.setattr(sync_command.ProgressBar, "MIN_BYTES", 0)
+    bar(500_000_000, 1_000_000_000, 1271, 2543)
+    bar(1_000_000_000, 1_000_000_000, 2543, 2543)
+    bar.close()
+    drawn = capsys.readouterr().err
+    assert drawn == (
+        "\rreading logs [###############---------------]  50% 500/1,000 MB, 1271/2543 files"
+        "\rreading logs [##############################] 100% 1,000/1,000 MB, 2543/2543 files\n"
+    )

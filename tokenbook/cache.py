@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from tokenbook.events import LimitEvent
@@ -122,7 +123,7 @@ class SyncCache:
     def __init__(self, root: Path, timezone: str) -> None:
         self.root = root
         self.index = _Index(timezone)
-        self._bulk: bytes | None = None
+        self._bulk: tuple[int, int, int] | None = None  # where the state part is
         self._dedup: Deduper | None = None
         self._gids: dict[str, Key | None] = {}
         self.dirty = False
@@ -134,18 +135,18 @@ class SyncCache:
     @classmethod
     def load(cls, root: Path, timezone: str | None = None) -> SyncCache:
         """The vault's cache, or an empty one when it is missing, unreadable or not for us
-        (`timezone` None: for whatever timezone it was written, checked by the caller)."""
+        (`timezone` None: for whatever timezone it was written, checked by the caller). Only
+        the small index is read here; the dedup state when a sync needs it."""
         cache = cls(root, timezone or "")
         try:
-            data = cache.path.read_bytes()
-            index, bulk = _split(data)
-            raw = marshal.loads(index)
-            loaded = _Index(*raw)
+            with open(cache.path, "rb") as f:
+                index, cache._bulk = _read_index(f)
+            loaded = _Index(*marshal.loads(index))
         except (OSError, ValueError, EOFError, TypeError, struct.error):
-            return cache
+            return cls(root, timezone or "")
         if timezone is not None and loaded.timezone != timezone:
-            return cache
-        cache.index, cache._bulk = loaded, bulk
+            return cls(root, timezone)
+        cache.index = loaded
         return cache
 
     def _state(self) -> Deduper:
@@ -153,8 +154,8 @@ class SyncCache:
             self._dedup = Deduper()
             if self._bulk is not None:
                 try:
-                    responses, gids, limits = marshal.loads(self._bulk)
-                except (ValueError, EOFError, TypeError):
+                    responses, gids, limits = marshal.loads(_read_bulk(self.path, *self._bulk))
+                except (OSError, ValueError, EOFError, TypeError):
                     self.index = _Index(self.index.timezone)  # unreadable: start again
                 else:
                     self._dedup.responses, self._gids = responses, gids
@@ -169,7 +170,7 @@ class SyncCache:
     ) -> Update:
         """Read what is new in the logs under `dirs`; return the rows whose totals may differ
         (all of them with `regroup_all`, e.g. when the ledgers changed behind the cache's back)."""
-        files = claude_code.discover(dirs)
+        files, metas = claude_code.walk(dirs)
         jobs, stats = self._plan(files)
         if jobs or regroup_all:
             self._state()  # may reset the index when the state part is unreadable
@@ -185,7 +186,7 @@ class SyncCache:
             entries[s.path] = self._entry(s, stats[s.path], entries.get(s.path))
         kept = {str(p) for p in files}
         new_files = {p: e for p, e in sorted(entries.items()) if p in kept}
-        agents = claude_code.agent_types(files)
+        agents = claude_code.agent_types(files, metas)
         out = Update(files=len(files), read_files=len(jobs), bytes=todo)
         out.limits_changed = limits_changed
         if changed or regroup_all or agents != self.index.agents:
@@ -307,9 +308,12 @@ class SyncCache:
     def save(self, *, ledgers: Fingerprint, rendered: bool, unpriced: list[str]) -> None:
         """Write the cache atomically (temp file + rename); the caller holds the vault lock and
         has written the ledgers (and rendered) already."""
+        vault = vault_fingerprint(self.root)
+        known = (self.index.ledgers, self.index.rendered, self.index.unpriced, self.index.vault)
+        if not self.dirty and known == (ledgers, rendered, unpriced, vault):
+            return
         self.index.ledgers, self.index.rendered = ledgers, rendered
-        self.index.unpriced = unpriced
-        self.index.vault = vault_fingerprint(self.root)
+        self.index.unpriced, self.index.vault = unpriced, vault
         dedup = self._state()
         index = marshal.dumps(
             (
@@ -339,15 +343,25 @@ def _limit(at: int, reset: int, session: str) -> LimitEvent:
     )
 
 
-def _split(data: bytes) -> tuple[bytes, bytes]:
-    if not data.startswith(MAGIC):
+def _read_index(f: BinaryIO) -> tuple[bytes, tuple[int, int, int]]:
+    """The index part, checked, and where the state part is (offset, length, crc32)."""
+    if f.read(len(MAGIC)) != MAGIC:
         raise ValueError("not a cache of this format")
-    start = len(MAGIC) + _HEAD.size
-    n1, c1, n2, c2 = _HEAD.unpack_from(data, len(MAGIC))
-    index, bulk = data[start : start + n1], data[start + n1 : start + n1 + n2]
-    if len(bulk) != n2 or zlib.crc32(index) != c1 or zlib.crc32(bulk) != c2:
+    n1, c1, n2, c2 = _HEAD.unpack(f.read(_HEAD.size))
+    index = f.read(n1)
+    start = len(MAGIC) + _HEAD.size + n1
+    if len(index) != n1 or zlib.crc32(index) != c1 or os.fstat(f.fileno()).st_size != start + n2:
         raise ValueError("damaged cache")
-    return index, bulk
+    return index, (start, n2, c2)
+
+
+def _read_bulk(path: Path, start: int, length: int, crc: int) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(length)
+    if len(data) != length or zlib.crc32(data) != crc:
+        raise ValueError("damaged cache")
+    return data
 
 
 def _mark(path: str, offset: int) -> bytes:

@@ -48,25 +48,45 @@ def default_dirs(env: Mapping[str, str], home: Path) -> list[Path]:
 
 def discover(dirs: Iterable[Path]) -> list[Path]:
     """Every `projects/**/*.jsonl` below the given config dirs, subagent files included."""
-    found: set[Path] = set()
+    return walk(dirs)[0]
+
+
+def walk(dirs: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """One pass over `projects/` (symlinked folders not followed): the log files, and the
+    `agent-*.meta.json` files in folders that hold logs, both sorted."""
+    logs: set[str] = set()
+    metas: set[str] = set()
     for d in dirs:
-        projects = d / "projects"
-        if projects.is_dir():
-            found.update(p for p in projects.rglob("*.jsonl") if p.is_file())
-    return sorted(found)
+        for folder, _, names in os.walk(d / "projects"):
+            found = [os.path.join(folder, n) for n in names if n.endswith(".jsonl")]
+            found = [f for f in found if os.path.isfile(f)]
+            if found:
+                logs.update(found)
+                metas.update(
+                    os.path.join(folder, n)
+                    for n in names
+                    if n.startswith("agent-") and n.endswith(".meta.json")
+                )
+    return sorted(map(Path, logs)), sorted(map(Path, metas))
 
 
-def agent_types(files: Iterable[Path]) -> dict[str, str]:
-    """agentId → agentType from the `agent-<id>.meta.json` files beside subagent logs."""
+def agent_types(files: Iterable[Path], metas: Iterable[Path] | None = None) -> dict[str, str]:
+    """agentId → agentType from the `agent-<id>.meta.json` files beside subagent logs (`metas`,
+    else found in the folders of `files`)."""
+    if metas is None:
+        metas = [
+            m
+            for folder in sorted({p.parent for p in files})
+            for m in sorted(folder.glob("agent-*.meta.json"))
+        ]
     types: dict[str, str] = {}
-    for folder in sorted({p.parent for p in files}):
-        for meta in sorted(folder.glob("agent-*.meta.json")):
-            try:
-                kind = json.loads(meta.read_bytes()).get("agentType")
-            except (OSError, ValueError, AttributeError):
-                continue
-            if isinstance(kind, str) and kind.strip():
-                types[meta.name[len("agent-") : -len(".meta.json")]] = kind.strip()
+    for meta in metas:
+        try:
+            kind = json.loads(meta.read_bytes()).get("agentType")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(kind, str) and kind.strip():
+            types[meta.name[len("agent-") : -len(".meta.json")]] = kind.strip()
     return types
 
 
