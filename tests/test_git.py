@@ -385,3 +385,52 @@ def test_pull_after_both_clones_synced_has_no_conflict_at_all(capsys, git, seede
     assert "CONFLICT" not in out
     assert git(b, "diff", "--name-only", "--diff-filter=U") == ""
     assert conflict_markers(b) == []
+
+
+def test_logged_entries_and_assignments_merge_both_ways(capsys, git, seeded, tmp_path):
+    """`log` on both clones (one entry twice) and `assign` on one: no conflict, each entry
+    counted once, the assignment kept, dashboards regenerated, `diff` shows the other side."""
+    origin, month = seeded
+    a, b = tmp_path / "A", tmp_path / "B"
+    for repo in (a, b):
+        git(tmp_path, "clone", "-q", origin, repo)
+    logs_a, logs_b, everything = write_logs(tmp_path, month)
+    sync(capsys, a, logs_a)
+    sync(capsys, b, logs_b)
+    entry = ("--bet", "maintenance", "--tokens", "5000", "--model", "claude-sonnet-4-5")
+    ci = (*entry, "--date", f"{month}-02", "--note", "ci bot")
+    for repo in (a, b):
+        assert run(capsys, "log", "--vault", repo, *ci)[0] == 0
+    assert (
+        run(capsys, "log", "--vault", b, *entry, "--date", f"{month}-03", "--output", "700")[0] == 0
+    )
+    assert run(capsys, "assign", "a-fix", "first-feature", "--vault", a)[0] == 0
+    git.commit_all(a, "sync, log and assign on A")
+    git.commit_all(b, "sync and log on B")
+    git(a, "push", "-q", "origin", "main")
+    before_merge = git(b, "rev-parse", "HEAD").strip()
+    assert git.pull(a, b) == []  # A merges B's commit
+    assert git.pull(b, "origin") == []  # B merges A's commit
+    want = expected(everything)
+    want["responses"] += 2
+    want["input_tokens"] += 10000
+    want["output_tokens"] += 700
+    want["total_tokens"] += 10700
+    for repo in (a, b):
+        assert conflict_markers(repo) == []
+        assert measured(report(capsys, repo, "daily")["totals"]) == want
+        sessions = {r["session"]: r["bets"] for r in report(capsys, repo, "session")["rows"]}
+        assert sessions["a-fix"] == ["first-feature"]
+        assert "sessions: [a-fix]" in (repo / "bets" / "first-feature.md").read_text()
+        sync(capsys, repo, tmp_path / "claude-empty")  # canonical ledgers, fresh dashboards
+        assert run(capsys, "render", "--check", "--vault", repo)[0] == 0
+        assert measured(report(capsys, repo, "daily")["totals"]) == want
+        manual = [r for r in ledger_rows(repo, "maintenance") if " | manual | " in r]
+        assert len(manual) == 2
+    tracked = {k: v for k, v in snapshot(a).items() if not k.startswith(".git")}
+    assert tracked == {k: v for k, v in snapshot(b).items() if not k.startswith(".git")}
+    # The PR view of B's side: A's sessions arrive (`shared` was B's too), maintenance is as it was.
+    code, out, err = run(capsys, "diff", before_merge, "--vault", b)
+    assert (code, err) == (0, "")
+    assert out.endswith("New sessions:\n\n- [[first-feature]]: `a-feat`, `a-fix`\n")
+    assert "[[maintenance]]" not in out

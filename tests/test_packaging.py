@@ -45,7 +45,8 @@ def test_wheel_ships_templates_and_price_lists(wheel: Path) -> None:
     assert "tokenbook/sources/claude_code.py" in names
     assert not [n for n in names if n.startswith(("tests/", "vault/", "templates/"))]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "tokenbook = tokenbook.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "tokenbook = tokenbook.commands.launch:main" in scripts
 
 
 def test_installed_wheel_inits_and_renders_with_its_own_templates(

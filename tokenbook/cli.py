@@ -7,13 +7,19 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from tokenbook.commands import assign
 from tokenbook.commands import check
+from tokenbook.commands import diff
 from tokenbook.commands import estimate
+from tokenbook.commands import export
+from tokenbook.commands import hook
 from tokenbook.commands import init
+from tokenbook.commands import log
 from tokenbook.commands import preflight
 from tokenbook.commands import render
 from tokenbook.commands import report
 from tokenbook.commands import status
+from tokenbook.commands import statusline
 from tokenbook.commands import sync
 from tokenbook.errors import TokenbookError
 
@@ -26,6 +32,12 @@ COMMANDS: tuple[ModuleType, ...] = (
     status,
     estimate,
     preflight,
+    hook,
+    statusline,
+    diff,
+    log,
+    assign,
+    export,
 )
 
 

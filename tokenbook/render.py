@@ -6,17 +6,26 @@ from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from tokenbook.dashboard import Dashboard
+from tokenbook.dashboard import bet_view
 from tokenbook.dashboard import build_dashboard
 from tokenbook.errors import TokenbookError
 from tokenbook.fileio import write_if_changed
 from tokenbook.model import Vault
+from tokenbook.pricing import PriceBook
+from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
 from tokenbook.reports import Usage
 from tokenbook.resources import data_dir
+from tokenbook.statusline import SUMMARY
+from tokenbook.statusline import bet_summary
+from tokenbook.statusline import build_summary
+from tokenbook.statusline import recent_sessions
+from tokenbook.statusline import summary_text
 from tokenbook.store import LedgerSet
 
 DASHBOARD = "cost-dashboard.md"
@@ -135,13 +144,47 @@ def _template_line(error: Exception, name: str) -> str:
 
 
 def render_files(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> dict[Path, str]:
+    return _render_files(vault, ledgers, build_dashboard(vault, ledgers, as_of))
+
+
+def _render_files(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[Path, str]:
     env = environment(vault)
-    dash: Dashboard = build_dashboard(vault, ledgers, as_of)
     files = {vault.root / DASHBOARD: _render(env, "cost-dashboard.md.j2", d=dash)}
     for view in build_progress(vault, ledgers, dash):
         path = vault.root / PROGRESS_DIR / f"{view.bet.id}.md"
-        files[path] = _render(env, "iteration-progress.md.j2", p=view)
+        files[path] = progress_frontmatter(view) + _render(env, "iteration-progress.md.j2", p=view)
     return files
+
+
+def _yaml_number(value: Decimal | int | None, places: int | None = None) -> str:
+    if value is None:
+        return "null"
+    if places is None:
+        return str(int(value))
+    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}"
+
+
+def progress_frontmatter(p: ProgressView) -> str:
+    """Properties Obsidian and Dataview read as typed values (links, numbers, text), so a query
+    can list bets by `percent_used`. Written by render, like the rest of the file."""
+    v = p.view
+    lines = [
+        "---",
+        f'bet: "[[{p.bet.id}]]"',
+        f'cycle: "[[{p.cycle.id}]]"' if p.cycle else "cycle: null",
+        f"status: {p.bet.status}",
+        f"percent_used: {_yaml_number(v.percent, 1)}",
+        f"used_usd: {_yaml_number(v.usage.priced_usd, 2)}",
+        f"appetite_usd: {_yaml_number(v.appetite_usd, 2)}",
+        f"used_tokens: {_yaml_number(v.used_tokens)}",
+        f"appetite_tokens: {_yaml_number(v.appetite_tokens)}",
+        f"iterations: {v.iterations}",
+        f"max_iterations: {_yaml_number(p.bet.max_iterations)}",
+        f"tasks_done: {v.tasks_done}",
+        f"tasks_total: {v.tasks_total}",
+        "---",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def orphans(vault: Vault, files: dict[Path, str]) -> list[Path]:
@@ -151,15 +194,36 @@ def orphans(vault: Vault, files: dict[Path, str]) -> list[Path]:
 
 
 def render_all(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> list[str]:
-    """Write every rendered file whose bytes changed; return their vault-relative paths."""
-    files = render_files(vault, ledgers, as_of)
+    """Write every rendered file whose bytes changed; return their vault-relative paths.
+    The status line's summary cache is refreshed too (git-ignored, so not listed)."""
+    dash = build_dashboard(vault, ledgers, as_of)
+    files = _render_files(vault, ledgers, dash)
     written = [
         str(p.relative_to(vault.root)) for p, text in files.items() if write_if_changed(p, text)
     ]
     for path in orphans(vault, files):
         path.unlink()
         written.append(str(path.relative_to(vault.root)))
+    write_if_changed(vault.root / SUMMARY, summary_text(_summary(vault, ledgers, dash)))
     return sorted(written)
+
+
+def _summary(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[str, Any]:
+    """What `tokenbook statusline` needs: every bet's share of its appetite, the rules that
+    attribute a new session, and where recent sessions already are."""
+    book = PriceBook(vault)
+    by_ledger = ledgers.by_ledger()
+    known = {v.id: v for v in dash.bets}
+    bets = []
+    for bet in vault.bets:
+        v = known.get(bet.id) or bet_view(vault, bet, bet.id, by_ledger.get(bet.id, []), book)
+        bets.append(
+            bet_summary(
+                bet, v.percent, v.usage.priced_usd, v.appetite_usd, v.used_tokens, v.appetite_tokens
+            )
+        )
+    rows = [(p.row.date, p.row.session, p.ledger) for p in ledgers.rows.values()]
+    return build_summary(vault, bets, recent_sessions(rows, dash.as_of), dash.as_of)
 
 
 def stale_files(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> list[str]:

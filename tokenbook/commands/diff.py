@@ -1,0 +1,23 @@
+"""`tokenbook diff REV`: markdown for a pull request: the budget at REV against now."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tokenbook.commands.common import add_vault
+from tokenbook.commands.common import vault_path
+from tokenbook.gitdiff import diff_markdown
+
+NAME = "diff"
+HELP = "markdown for a PR description: usage and appetite used, sessions, alerts, prices vs REV"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("rev", help="a git revision, e.g. origin/main or HEAD~3")
+    add_vault(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    sys.stdout.write(diff_markdown(vault_path(args.vault), args.rev))
+    return 0

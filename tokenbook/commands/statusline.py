@@ -1,0 +1,60 @@
+"""`tokenbook statusline`: the one-line status Claude Code shows under its prompt.
+
+Claude Code runs it often with the session's JSON on stdin, so it imports only light modules
+(`tokenbook.commands.launch` runs it without loading the rest of the CLI, or even argparse),
+reads one small cached summary, and always exits 0: any problem prints a fallback line instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+from tokenbook.statusline import find_vault
+from tokenbook.statusline import status_line
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+NAME = "statusline"
+HELP = "print one status line for Claude Code (reads its session JSON on stdin)"
+VAULT_HELP = "the vault folder (default: $TOKENBOOK_VAULT, else the one `hook install` recorded)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vault", type=Path, default=None, help=VAULT_HELP)
+
+
+def _answer(vault: Path | None) -> int:
+    try:
+        stdin_text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    except (OSError, ValueError, UnicodeDecodeError):
+        stdin_text = ""
+    root = find_vault(vault, os.environ, Path.home())
+    print(status_line(stdin_text, root, datetime.now(UTC)))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    vault: Path | None = args.vault
+    return _answer(vault)
+
+
+def main(argv: list[str]) -> int:
+    """The fast path of the `tokenbook` console script: `[--vault DIR]` parsed by hand; anything
+    else goes through argparse for the usual messages."""
+    if not argv:
+        return _answer(None)
+    if len(argv) == 2 and argv[0] == "--vault":
+        return _answer(Path(argv[1]))
+    if len(argv) == 1 and argv[0].startswith("--vault="):
+        return _answer(Path(argv[0].removeprefix("--vault=")))
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"tokenbook {NAME}", description=HELP)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,84 @@
+"""Ledger rows with their cost, for spreadsheets and expense reports (CSV or JSON)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from tokenbook.ledger import TOKEN_COLUMNS
+from tokenbook.pricing import PriceBook
+from tokenbook.reports import Filter
+from tokenbook.reports import usd_text
+from tokenbook.store import LedgerSet
+
+COLUMNS = (
+    "bet",
+    "date",
+    "session",
+    "model",
+    "agent",
+    "speed",
+    "geo",
+    "prompt_over",
+    "responses",
+    *TOKEN_COLUMNS,
+    "web_search",
+    "web_fetch",
+    "first",
+    "last",
+    "project",
+    "branch",
+    "cost_usd",
+    "unpriced",
+)
+
+
+def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[str, Any]]:
+    """One record per ledger row, ordered by day, bet and row key. `cost_usd` is an exact
+    decimal string, or None with the reason in `unpriced`."""
+    out = []
+    placed = sorted(
+        (p for p in ledgers.rows.values() if keep.keeps(p)),
+        key=lambda p: (p.row.date, p.ledger, p.row.key),
+    )
+    for p in placed:
+        row, priced = p.row, book.price(p.row)
+        out.append(
+            {
+                "bet": p.ledger,
+                "date": row.date.isoformat(),
+                "session": row.session,
+                "model": row.model,
+                "agent": row.agent,
+                "speed": row.speed,
+                "geo": row.geo,
+                "prompt_over": row.prompt_over,
+                "responses": row.responses,
+                **{k: getattr(row.tokens, k) for k in TOKEN_COLUMNS},
+                "web_search": row.web_search,
+                "web_fetch": row.web_fetch,
+                "first": row.first.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "last": row.last.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "project": row.project,
+                "branch": row.branch,
+                "cost_usd": usd_text(priced.usd),
+                "unpriced": priced.unpriced or None,
+            }
+        )
+    return out
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    """RFC 4180 CSV with a header; empty cells for null cost and reason."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return buffer.getvalue()
+
+
+def to_json(records: list[dict[str, Any]]) -> str:
+    return json.dumps({"rows": records}, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,273 @@
+"""The Claude Code status line: one short line from a small cached summary, never the ledgers.
+
+`render_all` writes `<vault>/.tokenbook-cache/summary.json` (git-ignored, disposable) after every
+render; `status_line` reads it, finds the bet the running session counts toward and prints its
+share of the appetite. This module imports nothing heavy, so the command answers in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC
+from datetime import timedelta
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+TYPE_CHECKING = False  # `typing`, `dataclasses` and `decimal` cost more than the whole answer
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+    from datetime import datetime
+    from decimal import Decimal
+    from typing import Any
+
+    from tokenbook.model import Bet
+    from tokenbook.model import Vault
+
+UNASSIGNED = "unassigned"  # tokenbook.model.UNASSIGNED
+CACHE_DIR = ".tokenbook-cache"
+SUMMARY = f"{CACHE_DIR}/summary.json"
+SUMMARY_FORMAT = 1
+RECENT_DAYS = 45  # sessions of this many days before the latest usage are looked up directly
+COLOURS = ((100, "31"), (90, "38;5;208"), (75, "33"), (0, "32"))  # red, orange, yellow, green
+FALLBACK = "tokenbook: status unavailable"
+
+
+def config_dir(env: Mapping[str, str], home: Path) -> Path:
+    base = env.get("XDG_CONFIG_HOME") or str(home / ".config")
+    return Path(base) / "tokenbook"
+
+
+def recorded_vault_file(env: Mapping[str, str], home: Path) -> Path:
+    """Where `tokenbook hook install` records the vault the status line should read."""
+    return config_dir(env, home) / "vault"
+
+
+def find_vault(arg: Path | None, env: Mapping[str, str], home: Path) -> Path | None:
+    """`--vault`, else `$TOKENBOOK_VAULT`, else the vault `hook install` recorded."""
+    if arg is not None:
+        return arg
+    if env.get("TOKENBOOK_VAULT"):
+        return Path(env["TOKENBOOK_VAULT"])
+    try:
+        text = recorded_vault_file(env, home).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return Path(text) if text else None
+
+
+# ------------------------------------------------------------------------------------ summary
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def build_summary(
+    vault: Vault,
+    bets: list[dict[str, Any]],
+    sessions: Mapping[str, str],
+    as_of: date | None,
+) -> dict[str, Any]:
+    return {
+        "format": SUMMARY_FORMAT,
+        "timezone": vault.settings.timezone,
+        "as_of": as_of.isoformat() if as_of else None,
+        "cycles": [
+            {"id": c.id, "start": c.start.isoformat(), "end": c.end.isoformat()}
+            for c in vault.cycles
+        ],
+        "bets": bets,
+        "sessions": dict(sorted(sessions.items())),
+    }
+
+
+def bet_summary(
+    bet: Bet,
+    percent: Decimal | None,
+    used_usd: Decimal,
+    appetite_usd: Decimal | None,
+    used_tokens: int,
+    appetite_tokens: int | None,
+) -> dict[str, Any]:
+    return {
+        "id": bet.id,
+        "title": bet.title,
+        "cycle": bet.cycle,
+        "status": bet.status,
+        "rules": [{"project": r.project, "branch": r.branch} for r in bet.rules],
+        "sessions": list(bet.sessions),
+        "percent": None if percent is None else f"{percent:.1f}",
+        "used_usd": _money(used_usd),
+        "appetite_usd": _money(appetite_usd),
+        "used_tokens": used_tokens,
+        "appetite_tokens": appetite_tokens,
+    }
+
+
+def recent_sessions(rows: list[tuple[date, str, str]], as_of: date | None) -> dict[str, str]:
+    """session → ledger for sessions seen in the last RECENT_DAYS days before `as_of`."""
+    if as_of is None:
+        return {}
+    since = as_of - timedelta(days=RECENT_DAYS)
+    return {session: ledger for day, session, ledger in sorted(rows) if day >= since}
+
+
+def summary_text(summary: Mapping[str, Any]) -> str:
+    return json.dumps(summary, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def read_summary(root: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((root / SUMMARY).read_text(encoding="utf-8"))
+    if data.get("format") != SUMMARY_FORMAT:
+        raise ValueError("summary of another tokenbook version; run tokenbook render")
+    return data
+
+
+# ---------------------------------------------------------------------------------- the line
+
+
+def attribute(summary: Mapping[str, Any], session: str, day: str, project: str, branch: str) -> str:
+    """`tokenbook.attribution.Attributor.bet_for` on the summary's plain data (kept equal to it by
+    tests/test_statusline.py): explicit `sessions:`, else exactly one active bet whose cycle holds
+    `day` (ISO) and one of whose rules matches, else `unassigned`."""
+    bets = summary["bets"]
+    for bet in bets:
+        if session in bet["sessions"]:
+            return str(bet["id"])
+    cycles = {c["id"]: (c["start"], c["end"]) for c in summary["cycles"]}
+    matches = [b["id"] for b in bets if _claims(b, cycles, day, project, branch)]
+    return str(matches[0]) if len(matches) == 1 else UNASSIGNED
+
+
+def _claims(
+    bet: Mapping[str, Any],
+    cycles: Mapping[str, tuple[str, str]],
+    day: str,
+    project: str,
+    branch: str,
+) -> bool:
+    span = cycles.get(bet["cycle"])
+    if bet["status"] != "active" or span is None or not span[0] <= day <= span[1]:
+        return False
+    return any(
+        (r["project"] is None or fnmatchcase(project, r["project"]))
+        and (r["branch"] is None or fnmatchcase(branch, r["branch"]))
+        for r in bet["rules"]
+    )
+
+
+def local_day(now: datetime, timezone: str) -> str:
+    if timezone == "UTC":
+        return now.astimezone(UTC).date().isoformat()
+    from zoneinfo import ZoneInfo  # only when needed: it costs milliseconds
+
+    return now.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+def git_branch(cwd: Path) -> str:
+    """The checked-out branch from `.git/HEAD` (no subprocess); '' when unknown or detached."""
+    for folder in (cwd, *cwd.parents):
+        dot_git = folder / ".git"
+        try:
+            if dot_git.is_file():  # a worktree or submodule: `gitdir: <path>`
+                text = dot_git.read_text(encoding="utf-8").strip()
+                dot_git = (folder / text.removeprefix("gitdir:").strip()).resolve()
+            if dot_git.is_dir():
+                head = (dot_git / "HEAD").read_text(encoding="utf-8").strip()
+                return head.removeprefix("ref: refs/heads/") if head.startswith("ref:") else ""
+        except OSError:
+            return ""
+    return ""
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def session_bet(summary: Mapping[str, Any], payload: Mapping[str, Any], now: datetime) -> str:
+    """The bet this session counts toward: where its rows already are, else the attribution
+    rules (explicit `sessions:`, then match rules within the cycle), else `unassigned`."""
+    session = _text(payload.get("session_id"))
+    workspace = payload.get("workspace")
+    cwd = _text(workspace.get("current_dir")) if isinstance(workspace, dict) else ""
+    cwd = cwd or _text(payload.get("cwd"))
+    explicit = next((b["id"] for b in summary["bets"] if session in b["sessions"]), None)
+    if explicit is not None:
+        return str(explicit)
+    known = summary["sessions"].get(session)
+    if isinstance(known, str):
+        return known
+    day = local_day(now, summary["timezone"])
+    branch = git_branch(Path(cwd)) if cwd else ""
+    return attribute(summary, session, day, cwd, branch)
+
+
+def colour(text: str, percent: float, enabled: bool) -> str:
+    if not enabled:
+        return text
+    code = next(c for limit, c in COLOURS if percent >= limit)
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def _windows(payload: Mapping[str, Any]) -> list[str]:
+    limits = payload.get("rate_limits")
+    if not isinstance(limits, dict):
+        return []
+    out = []
+    for key, label in (("five_hour", "5h"), ("seven_day", "7d")):
+        window = limits.get(key)
+        used = window.get("used_percentage") if isinstance(window, dict) else None
+        if isinstance(used, int | float) and not isinstance(used, bool):
+            out.append(f"{label} {used:.0f}%")
+    return out
+
+
+def format_line(summary: Mapping[str, Any], bet_id: str, windows: list[str], ansi: bool) -> str:
+    bet = next((b for b in summary["bets"] if b["id"] == bet_id), None)
+    if bet_id == UNASSIGNED or bet is None:
+        parts = [f"tokenbook: {bet_id} (no bet claims this session)"]
+    elif bet["percent"] is None:
+        parts = [f"tokenbook: {bet_id} (no appetite to compare with)"]
+    else:
+        percent = float(bet["percent"])
+        shown = colour(f"{percent:.0f}%", percent, ansi)
+        if bet["appetite_usd"] is not None:
+            amount = f"${bet['used_usd']}/${bet['appetite_usd']}"
+        else:
+            amount = f"{_short(bet['used_tokens'])}/{_short(bet['appetite_tokens'])} tokens"
+        parts = [f"tokenbook: {bet_id} {shown} of appetite ({amount})"]
+    if windows:
+        parts.append("plan " + " ".join(windows))
+    return " · ".join(parts)
+
+
+def _short(value: int | None) -> str:
+    if value is None:
+        return "—"
+    for size, unit in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if value >= size:
+            return f"{value / size:.1f}{unit}"
+    return str(value)
+
+
+def status_line(
+    stdin_text: str, root: Path | None, now: datetime, env: Mapping[str, str] = os.environ
+) -> str:
+    """Never raises: any problem gives a short fallback line naming it."""
+    try:
+        if root is None:
+            return f"{FALLBACK} (no vault: set TOKENBOOK_VAULT or run tokenbook hook install)"
+        try:
+            summary = read_summary(root)
+        except FileNotFoundError:
+            return f"{FALLBACK} (no summary yet: run tokenbook sync --vault {root})"
+        payload = json.loads(stdin_text) if stdin_text.strip() else {}
+        if not isinstance(payload, dict):
+            payload = {}
+        bet_id = session_bet(summary, payload, now)
+        ansi = not env.get("NO_COLOR")
+        return format_line(summary, bet_id, _windows(payload), ansi)
+    except Exception as e:  # the status line must never crash Claude Code's footer
+        return f"{FALLBACK} ({type(e).__name__})"
