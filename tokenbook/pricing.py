@@ -31,6 +31,7 @@ class PriceBook:
         self.models = vault.models
         self.web_search = vault.web_search
         self._match: dict[str, ModelPrice | None] = {}
+        self._entries: dict[tuple[str, date], PriceEntry | None] = {}
 
     def model(self, model_id: str) -> ModelPrice | None:
         """Exact pattern first, then the longest matching glob."""
@@ -47,12 +48,15 @@ class PriceBook:
         return self._match[model_id]
 
     def entry(self, model_id: str, day: date) -> PriceEntry | None:
-        m = self.model(model_id)
-        if m is None:
-            return None
-        starts = [e.start for e in m.entries]
-        i = bisect.bisect_right(starts, day)
-        return m.entries[i - 1] if i else None
+        key = (model_id, day)
+        if key not in self._entries:
+            m = self.model(model_id)
+            found = None
+            if m is not None:
+                i = bisect.bisect_right([e.start for e in m.entries], day)
+                found = m.entries[i - 1] if i else None
+            self._entries[key] = found
+        return self._entries[key]
 
     def web_search_price(self, day: date) -> DatedPrice | None:
         starts = [w.start for w in self.web_search]
