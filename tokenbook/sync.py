@@ -95,9 +95,12 @@ def sync(
         result = _result(update)
         touched = _merge(ledgers, update.groups, attributor, result)
         touched |= _apply_explicit(ledgers, attributor, result)
-        # Every ledger is re-formatted: a union-merged file becomes canonical again; an
-        # unchanged one is not touched (write_if_changed compares bytes).
-        result.ledgers_written = write_ledgers(ledgers, touched | set(ledgers.files) | {UNASSIGNED})
+        # Every ledger is re-formatted when they changed since the last sync wrote them (a
+        # union-merged file becomes canonical again); else only the touched ones need it.
+        # An unchanged file is not written (write_if_changed compares bytes).
+        canonical = not changed_behind and UNASSIGNED in ledgers.files
+        names = touched if canonical else touched | set(ledgers.files) | {UNASSIGNED}
+        result.ledgers_written = write_ledgers(ledgers, names)
         result.alerts = new_alerts(alerted, active_alerts(vault, ledgers))
         result.limits_written = write_limits(root, merge_limits(known_limits, result.limits))
         result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
