@@ -12,9 +12,15 @@ import json
 import re
 import shutil
 import time
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from tests.helpers import assistant
 from tests.helpers import run
@@ -22,6 +28,10 @@ from tests.helpers import snapshot
 from tests.helpers import write_log
 from tests.test_errors import ERRORS
 from tests.test_errors import overlay
+from tokenbook.events import Tokens
+from tokenbook.ledger import LedgerRow
+from tokenbook.ledger import format_ledger
+from tokenbook.ledger import parse_ledger
 
 # Each value carries HX1 before its newline and HX2 after it: if a newline survives into a file,
 # some line holds HX2 without HX1. Jinja that ran would print G1G2 or ABCD.
@@ -270,3 +280,45 @@ def test_a_cycle_a_bet_references_is_deleted(capsys, vault):
     assert "Traceback" not in err
     assert f"{vault}/bets/auth-login.md:" in err
     assert "2026-11" in err
+
+
+# --- any text a log can hold round-trips through a ledger, one row per line --------------------
+
+any_text = st.text(
+    alphabet=st.characters(blacklist_categories=()),  # every code point, surrogates included
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(session=any_text, model=any_text, agent=any_text, project=any_text, branch=any_text)
+def test_any_text_round_trips_through_a_ledger(
+    tmp_path_factory, session, model, agent, project, branch
+):
+    """Fixed: a lone surrogate made the ledger unwritable (UnicodeEncodeError), and U+2028,
+    U+0085 or a form feed split a row for any reader that honours them as line ends."""
+    at = datetime(2026, 11, 3, 10, tzinfo=UTC)
+    row = LedgerRow(
+        date=at.date(),
+        session=session,
+        model=model,
+        agent=agent,
+        speed="standard",
+        geo="",
+        prompt_over=0,
+        responses=1,
+        tokens=Tokens(input=1, output=2),
+        web_search=0,
+        web_fetch=0,
+        first=at,
+        last=at,
+        project=project,
+        branch=branch,
+    )
+    text = format_ledger("a-bet", "UTC", [row])
+    assert len(text.encode("utf-8").splitlines()) == len(text.splitlines()) == 15
+    path = tmp_path_factory.mktemp("ledger") / "a-bet.md"
+    path.write_text(text, encoding="utf-8")
+    parsed = parse_ledger(path, str(path), "UTC")
+    assert not isinstance(parsed, list), parsed
+    assert parsed.rows == (row,)
