@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
+from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
 from tokenbook.fileio import write_if_changed
 from tokenbook.ledger import Key
@@ -106,46 +107,63 @@ def group_events(events: Iterable[UsageEvent], timezone: str) -> Groups:
     """Sum responses into ledger rows: one per session, local day, model, agent, speed, region
     and prompt band. Project and branch are those of the group's first response."""
     tz = ZoneInfo(timezone)
-    groups: dict[Key, _Group] = {}
+    sums: dict[Key, _Sum] = {}
     for e in events:
-        row = LedgerRow(
-            date=e.at.astimezone(tz).date(),
+        key = event_key(e, tz)
+        known = sums.get(key)
+        if known is None:
+            sums[key] = _Sum(e)
+        else:
+            known.add(e)
+    return {key: _Group(s.row(key), s.first_event) for key, s in sums.items()}
+
+
+class _Sum:
+    """Running totals of one row (plain ints: summing rows would make a new row per event)."""
+
+    __slots__ = ("first", "first_event", "last", "n", "tokens", "web_fetch", "web_search")
+
+    def __init__(self, e: UsageEvent) -> None:
+        t = e.tokens
+        self.first_event, self.n = e, 1
+        self.tokens = [t.input, t.output, t.cache_write_5m, t.cache_write_1h, t.cache_read]
+        self.web_search, self.web_fetch = e.web_search, e.web_fetch
+        self.first = self.last = e.at
+
+    def add(self, e: UsageEvent) -> None:
+        t, s = e.tokens, self.tokens
+        self.n += 1
+        s[0] += t.input
+        s[1] += t.output
+        s[2] += t.cache_write_5m
+        s[3] += t.cache_write_1h
+        s[4] += t.cache_read
+        self.web_search += e.web_search
+        self.web_fetch += e.web_fetch
+        self.first, self.last = min(self.first, e.at), max(self.last, e.at)
+        if (e.at, e.key) < (self.first_event.at, self.first_event.key):
+            self.first_event = e
+
+    def row(self, key: Key) -> LedgerRow:
+        i, o, w5, w1, cr = self.tokens
+        e = self.first_event
+        return LedgerRow(
+            date=date.fromisoformat(key[0]),
             session=e.session,
             model=e.model,
             agent=e.agent,
             speed=e.speed,
             geo=e.geo,
-            prompt_over=prompt_band(e.tokens.prompt),
-            responses=1,
-            tokens=e.tokens,
-            web_search=e.web_search,
-            web_fetch=e.web_fetch,
-            first=e.at,
-            last=e.at,
+            prompt_over=key[6],
+            responses=self.n,
+            tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
+            web_search=self.web_search,
+            web_fetch=self.web_fetch,
+            first=self.first,
+            last=self.last,
             project=e.project,
             branch=e.branch,
         )
-        known = groups.get(row.key)
-        if known is None:
-            groups[row.key] = _Group(row, e)
-        else:
-            known.row = _add(known.row, row)
-            if (e.at, e.key) < (known.first_event.at, known.first_event.key):
-                known.first_event = e
-                known.row = replace(known.row, project=e.project, branch=e.branch)
-    return groups
-
-
-def _add(a: LedgerRow, b: LedgerRow) -> LedgerRow:
-    return replace(
-        a,
-        responses=a.responses + b.responses,
-        tokens=a.tokens + b.tokens,
-        web_search=a.web_search + b.web_search,
-        web_fetch=a.web_fetch + b.web_fetch,
-        first=min(a.first, b.first),
-        last=max(a.last, b.last),
-    )
 
 
 def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
