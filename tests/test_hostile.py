@@ -230,6 +230,16 @@ def test_a_yaml_merge_key_is_refused_at_its_line(capsys, vault):
     assert f"{vault}/bets/merge.md:7: YAML anchors and aliases" in err
 
 
+@pytest.mark.parametrize("nested", ["[" * 3000 + "]" * 3000, "{a: " * 3000 + "1" + "}" * 3000])
+def test_deeply_nested_yaml_is_a_located_error(capsys, vault, nested):
+    """Fixed: PyYAML recurses once per level; 3000 levels crashed with RecursionError."""
+    text = f'---\ntitle: x\ncycle: "2026-11"\nappetite: 5%\nx: {nested}\n---\n'
+    (vault / "bets" / "deep.md").write_text(text, encoding="utf-8")
+    code, _, err = run(capsys, "check", "--vault", vault)
+    assert code == 1
+    assert err == f"{vault}/bets/deep.md:1: frontmatter is nested too deeply to read; flatten it\n"
+
+
 # --- broken vault files: sync stops before writing anything ------------------------------------
 
 # Every ledger case and one of each other kind run always; the rest with the slow tests.

@@ -107,6 +107,8 @@ def read_document(path: Path, label: str) -> Document | Problem:
         meta = loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
         return _yaml_problem(label, e, body_line)
+    except RecursionError:  # thousands of nested brackets: PyYAML recurses once per level
+        return Problem(label, 1, "frontmatter is nested too deeply to read; flatten it")
     finally:
         loader.dispose()
     return Document(path, meta, body, body_line, located)
