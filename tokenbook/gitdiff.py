@@ -191,8 +191,8 @@ def _bets(rev: str, old: Side, new: Side) -> list[str]:
     header = [
         "### Bets",
         "",
-        f"| bet | at `{rev}` | now | change | new sessions | new alerts |",
-        "| --- | --- | --- | --- | --- | --- |",
+        f"| bet | cycle | at `{rev}` | now | change | new sessions | new alerts |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     rows, sessions = [], []
     for bet_id in ids:
@@ -204,8 +204,10 @@ def _bets(rev: str, old: Side, new: Side) -> list[str]:
         same = was is not None and now.usage.tokens == was.usage.tokens
         if same and not added and was is not None and now.percent == was.percent:
             continue
+        bet = new.vault.bet(bet_id)
+        cycle = f"[[{bet.cycle}]]" if bet is not None else "—"
         rows.append(
-            f"| [[{bet_id}]] | {_figure(was)} | {_figure(now)} | {_change(was, now)} "
+            f"| [[{bet_id}]] | {cycle} | {_figure(was)} | {_figure(now)} | {_change(was, now)} "
             f"| {len(added)} | {', '.join(f'{t}%' for t in alerts) or '—'} |"
         )
         if added:
