@@ -351,3 +351,23 @@ def test_any_text_round_trips_through_a_ledger(
     parsed = parse_ledger(path, str(path), "UTC")
     assert not isinstance(parsed, list), parsed
     assert parsed.rows == (row,)
+
+
+def test_ledgers_deleted_or_edited_behind_the_cache_are_restored_or_kept(capsys, vault, logs):
+    """The sync cache remembers what was counted; the ledgers stay the state. A ledger deleted
+    by hand comes back whole from the logs, and a row added by hand is kept."""
+    write_log(logs, "p/s.jsonl", [assistant("m-1"), assistant("m-2", session="s2", branch="x")])
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    assert (vault / ".tokenbook-cache").is_dir()
+    before = snapshot(vault)
+    (vault / "ledgers" / "auth-login.md").unlink()
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    assert snapshot(vault) == before
+    unassigned = vault / "ledgers" / "unassigned.md"
+    added = (
+        "| 2026-11-05 | by-hand | m | main | standard |  | 0 | 1 | 1 | 1 | 1 | 0 | 1 | 0 | 0 "
+        "| 2026-11-05T10:00:00Z | 2026-11-05T10:00:00Z | p | b |\n"
+    )
+    unassigned.write_text(unassigned.read_text(encoding="utf-8") + added, encoding="utf-8")
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    assert "| by-hand |" in unassigned.read_text(encoding="utf-8")
