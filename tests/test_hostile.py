@@ -240,14 +240,6 @@ def test_deeply_nested_yaml_is_a_located_error(capsys, vault, nested):
     assert err == f"{vault}/bets/deep.md:1: frontmatter is nested too deeply to read; flatten it\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.py renders vault templates with jinja2.Environment, not "
-    "jinja2.sandbox.SandboxedEnvironment, so a `templates/` override in a pull request runs "
-    "any command when CI or pre-commit renders. Repro: add "
-    "{{ cycler.__init__.__globals__.os.system('touch /tmp/x') }} to "
-    "<vault>/templates/cost-dashboard.md.j2 and run `tokenbook render`.",
-)
 def test_a_vault_template_cannot_run_code(capsys, vault, tmp_path):
     marker = tmp_path / "pwned"
     shipped = Path(__file__).resolve().parent.parent / "templates" / "cost-dashboard.md.j2"

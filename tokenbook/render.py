@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import bet_view
@@ -87,9 +88,10 @@ def alerts(thresholds: tuple[int, ...]) -> str:
 
 
 def environment(vault: Vault) -> jinja2.Environment:
-    """The vault's own `templates/` first, then the shipped ones."""
+    """The vault's own `templates/` first, then the shipped ones, in Jinja's sandbox: a template
+    from a pull request can format data but cannot reach Python internals or run commands."""
     folders = [vault.root / "templates", data_dir("templates")]
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
