@@ -47,7 +47,7 @@ from tokenbook.sources.claude_code import micros
 from tokenbook.store import LEDGER_DIR
 from tokenbook.store import Groups
 from tokenbook.store import event_key
-from tokenbook.store import group_events
+from tokenbook.store import group_keyed
 
 CACHE_DIR = ".tokenbook-cache"
 CACHE_FILE = "sync.bin"
@@ -250,12 +250,12 @@ class SyncCache:
         dedup = self._state()
         responses, gids = dedup.responses, self._gids
         main = dedup.main_ids()
-        if full:
+        affected = set() if full else self._affected(changed, agents)
+        if full or 2 * len(affected) > len(responses):  # most rows change: all in one pass
             gids.clear()
-            groups = group_events(self._events(responses, agents, main), self.index.timezone)
+            groups = group_keyed(self._events(responses, agents, main))
             self.index.responses = len(gids)
             return groups
-        affected = self._affected(changed, agents)
         tz = ZoneInfo(self.index.timezone)
         keys: set[Key] = set()
         for k in affected:
@@ -267,12 +267,13 @@ class SyncCache:
             if old is not None:
                 keys.add(old)
         self.index.responses = len(gids)
-        events = (claude_code.event(k, responses[k], agents) for k, g in gids.items() if g in keys)
-        return group_events(events, self.index.timezone)
+        return group_keyed(
+            (g, claude_code.event(k, responses[k], agents)) for k, g in gids.items() if g in keys
+        )
 
     def _events(
         self, responses: dict[str, Record], agents: dict[str, str], main: set[str]
-    ) -> Iterator[UsageEvent]:
+    ) -> Iterator[tuple[Key, UsageEvent]]:
         """Every counted response as an event, noting the row it counts in (one at a time:
         memory holds the records, not all events at once)."""
         tz = ZoneInfo(self.index.timezone)
@@ -281,8 +282,8 @@ class SyncCache:
             if r[2] or claude_code.message_id(k) not in main:
                 e = claude_code.event(k, r, agents)
                 key = event_key(e, tz)
-                self._gids[k] = shared.setdefault(key, key)
-                yield e
+                self._gids[k] = key = shared.setdefault(key, key)
+                yield key, e
 
     def _affected(self, changed: set[str], agents: dict[str, str]) -> set[str]:
         """The changed responses, plus those whose counting depends on them: sidechain copies

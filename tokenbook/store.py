@@ -107,9 +107,13 @@ def group_events(events: Iterable[UsageEvent], timezone: str) -> Groups:
     """Sum responses into ledger rows: one per session, local day, model, agent, speed, region
     and prompt band. Project and branch are those of the group's first response."""
     tz = ZoneInfo(timezone)
+    return group_keyed((event_key(e, tz), e) for e in events)
+
+
+def group_keyed(events: Iterable[tuple[Key, UsageEvent]]) -> Groups:
+    """`group_events` for events whose row keys are known already."""
     sums: dict[Key, _Sum] = {}
-    for e in events:
-        key = event_key(e, tz)
+    for key, e in events:
         known = sums.get(key)
         if known is None:
             sums[key] = _Sum(e)
