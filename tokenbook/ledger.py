@@ -97,6 +97,8 @@ def prompt_band(prompt_tokens: int) -> int:
 
 
 def _escape(value: str) -> str:
+    if value.isprintable() and not _NEEDS_ESCAPE.search(value):
+        return value  # the common case: ids, numbers, plain paths
     text = (
         value.replace("\\", "\\\\")
         .replace("|", "\\|")
@@ -110,7 +112,8 @@ def _escape(value: str) -> str:
     # Characters that end a line for some reader (U+2028, U+0085, form feed...), other control
     # and invisible format characters, and lone surrogates (not encodable as UTF-8) are written
     # `\uXXXX`, so a value from a log can never split a row or stop the file being written.
-    text = "".join(_code(ch) if _unsafe(ch) else ch for ch in text)
+    if not text.isprintable():  # rare: every unsafe character is also not printable
+        text = "".join(_code(ch) if _unsafe(ch) else ch for ch in text)
     # Readers strip the spaces around a cell, so a value's own edge whitespace is written `\uXXXX`.
     head = len(text) - len(text.lstrip())
     tail = max(len(text.rstrip()), head)
@@ -122,6 +125,8 @@ def _unsafe(ch: str) -> bool:
 
 
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# Printable text still needs escaping for these (`\n`, `\t`... are not printable).
+_NEEDS_ESCAPE = re.compile(r"[\\|<>\[\]]|^\s|\s$")
 
 
 def _code(chars: str) -> str:
