@@ -112,6 +112,15 @@ def test_a_second_vault_replaces_ours_in_place(capsys, vault, home, tmp_path):
     assert groups == [{"hooks": [{"type": "command", "command": ours(other)}]}]
 
 
+def test_a_vault_path_with_spaces_is_quoted_for_the_shell(capsys, home, tmp_path):
+    spaced = tmp_path / "my budget"
+    assert run(capsys, "init", spaced)[0] == 0
+    assert run(capsys, "hook", "install", "--vault", spaced)[0] == 0
+    groups = json.loads(settings(home).read_text())["hooks"]["SessionEnd"]
+    command = groups[0]["hooks"][0]["command"]
+    assert command == f"tokenbook sync --quiet --wait 5 --vault '{spaced.resolve()}'"
+
+
 def test_project_scope_writes_dot_claude_in_the_current_folder(capsys, vault, home, tmp_path):
     project = tmp_path / "project"
     project.mkdir()

@@ -152,3 +152,14 @@ def test_assign_to_an_unknown_bet_writes_nothing(capsys, vault):
     assert (code, out) == (1, "")
     assert err.startswith("unknown bet `nope`")
     assert snapshot(vault) == before
+
+
+def test_crlf_files_keep_their_line_endings(tmp_path):
+    path = tmp_path / "b.md"
+    path.write_bytes(b"---\r\ncycle: x\r\nsessions:\r\n  - aaa\r\n---\r\nbody\r\n")
+    added = edit_sessions(path, "bbb", add=True)
+    assert added == "---\r\ncycle: x\r\nsessions:\r\n  - aaa\r\n  - bbb\r\n---\r\nbody\r\n"
+    path.write_bytes(b"---\r\ncycle: x\r\n---\r\nbody\r\n")
+    assert (
+        edit_sessions(path, "c", add=True) == "---\r\ncycle: x\r\nsessions: [c]\r\n---\r\nbody\r\n"
+    )

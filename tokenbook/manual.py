@@ -140,23 +140,24 @@ def edit_sessions(path: Path, session: str, *, add: bool) -> str | None:
     if (session in listed) == add:
         return None
     raw = path.read_bytes().decode("utf-8")
-    lines = raw.split("\n")
+    newline = "\r\n" if "\r\n" in raw else "\n"  # keep the file's own line endings
+    lines = raw.split(newline)
     if "sessions" not in doc.meta:
         lines.insert(doc.body_line - 1, f"sessions: [{_yaml_scalar(session)}]")
-        return "\n".join(lines)
+        return newline.join(lines)
     key_line = doc.line("sessions") - 1
     head = lines[key_line].split("#", 1)[0].rstrip()
     after = head.split(":", 1)[1].strip()
     new = [s for s in listed if s != session] + ([session] if add else [])
     if (after.startswith("[") and after.endswith("]")) or after in ("", "[]", "null", "~"):
         if after == "" and listed:  # a block list: one `- item` line per session
-            return _edit_block(lines, doc.lines, listed, session, add=add)
+            return newline.join(_edit_block(lines, doc.lines, listed, session, add=add))
         if new:
             flow = ", ".join(_yaml_scalar(s) for s in new)
             lines[key_line] = f"sessions: [{flow}]"
         else:
             del lines[key_line]
-        return "\n".join(lines)
+        return newline.join(lines)
     raise TokenbookError(
         f"{path}:{key_line + 1}: cannot edit this `sessions:` value automatically; write it as "
         f"a list (`sessions: [{_yaml_scalar(session)}]`) and run the command again"
@@ -170,7 +171,7 @@ def _edit_block(
     session: str,
     *,
     add: bool,
-) -> str:
+) -> list[str]:
     item_lines = [located[("sessions", i)] - 1 for i in range(len(listed))]
     if add:
         last = lines[item_lines[-1]]
@@ -181,7 +182,7 @@ def _edit_block(
         del lines[item_lines[index]]
         if len(listed) == 1:
             del lines[located[("sessions",)] - 1]
-    return "\n".join(lines)
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
