@@ -194,3 +194,24 @@ def test_status_json_percentages_alerts_and_strict_exit(capsys, tmp_path, logs):
     assert code == 2
     assert "alpha" in out
     assert "action required (75%, 90%, 100%)" in out
+
+
+def test_a_tiny_burn_rate_gives_no_run_out_date_instead_of_crashing(capsys, tmp_path):
+    """A 9-token manual entry against a 600M-token cycle: the run-out day would be past year
+    9999 (OverflowError before); it is simply later than the cycle's end."""
+    root = tmp_path / "v"
+    assert run(capsys, "init", root)[0] == 0
+    code, _, err = run(
+        capsys,
+        "log",
+        "--vault",
+        root,
+        "--bet",
+        "first-feature",
+        "--tokens",
+        "9",
+        "--model",
+        "claude-sonnet-4-5",
+    )
+    assert (code, "Traceback" in err) == (0, False), err
+    assert run(capsys, "render", "--check", "--vault", root)[0] == 0

@@ -119,9 +119,9 @@ def _runs_out(
             return None  # already used up: nothing left to run out
         if limit is None or rate <= 0:
             continue
-        day = last + timedelta(days=math.ceil((Decimal(limit) - have) / rate))
-        if day <= end:
-            found.append(day)
+        days = math.ceil((Decimal(limit) - have) / rate)
+        if days <= (end - last).days:  # later than the cycle's end (or past year 9999): no date
+            found.append(last + timedelta(days=days))
     return min(found, default=None)
 
 
