@@ -1,6 +1,6 @@
 """The disposable sync cache (`<vault>/.tokenbook-cache/sync.bin`): read only what is new.
 
-It holds, per log file, its identity (device, inode), size, mtime, the offset and line number
+It holds, per log file, its identity (device, inode), size, mtime, ctime, the offset and line number
 just after its last complete line, a hash of the 4 KiB before that offset (an append keeps it, a
 rewrite does not) and its problems so far; and the global dedup state: per response key its
 winning usage and envelope (`claude_code.Record`) and the ledger row key it is counted in. A sync
@@ -51,12 +51,14 @@ from tokenbook.store import group_keyed
 
 CACHE_DIR = ".tokenbook-cache"
 CACHE_FILE = "sync.bin"
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"tokenbook sync cache %d python %d.%d\n" % (FORMAT, *sys.version_info[:2])
 _HEAD = struct.Struct("<QIQI")  # index length, crc32; state length, crc32
 
-# dev, ino, size, mtime_ns, offset, lines, mark, skipped [(line, why)], tail [(line, why)]
-Entry = tuple[int, int, int, int, int, int, bytes, list[tuple[int, str]], list[tuple[int, str]]]
+# dev, ino, size, mtime_ns, offset, lines, mark, skipped [(line, why)], tail [(line, why)], ctime_ns
+Entry = tuple[
+    int, int, int, int, int, int, bytes, list[tuple[int, str]], list[tuple[int, str]], int
+]
 Fingerprint = tuple[tuple[str, int, int], ...]
 SKIP_DIRS = {".git", CACHE_DIR, "__pycache__"}
 
@@ -221,7 +223,7 @@ class SyncCache:
             e = self.index.files.get(path)
             if e is None or (e[0], e[1]) != (st.st_dev, st.st_ino):
                 jobs.append((path, 0, 0))
-            elif (e[2], e[3]) == (st.st_size, st.st_mtime_ns):
+            elif (e[2], e[3], e[9]) == (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
                 continue
             elif st.st_size >= e[4] and _mark(path, e[4]) == e[6]:
                 jobs.append((path, e[4], e[5]))
@@ -242,6 +244,7 @@ class SyncCache:
             s.mark,
             skipped,
             s.tail,
+            st.st_ctime_ns,
         )
 
     def _regroup(self, changed: set[str], agents: dict[str, str], full: bool) -> Groups:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -36,6 +37,9 @@ from tokenbook.events import UsageEvent
 NAME = "claude-code"
 MAX_TOKENS = 100_000_000  # per field of one response; more is not a real API response
 SYNTHETIC = "<synthetic>"
+# Log times outside these are a wrong clock: counted, they would move every "as of" day.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def default_dirs(env: Mapping[str, str], home: Path) -> list[Path]:
@@ -168,7 +172,10 @@ def _time(value: Any) -> datetime:
         at = datetime.fromisoformat(value)
     except ValueError:
         raise BadLine(f"timestamp {value[:40]!r} is not an ISO-8601 time") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if not EARLIEST <= at < LATEST:
+        raise BadLine(f"timestamp {value[:40]!r} is outside 2000-2099 (a wrong clock?)")
+    return at
 
 
 def _text(obj: Mapping[str, Any], name: str) -> str:
@@ -295,6 +302,8 @@ def fast_record(obj: Any) -> tuple[str, Record] | None:
     except ValueError:
         return None
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if not EARLIEST <= at < LATEST:
+        return None
     sidechain = obj.get("isSidechain") is True
     rid, session, cwd, branch, agent = (
         obj.get(name) for name in ("requestId", "sessionId", "cwd", "gitBranch", "agentId")
@@ -392,7 +401,12 @@ def limit_event(line: Mapping[str, Any]) -> tuple[str, LimitEvent] | None:
                 raise BadLine(f"usage-limit line with reset time {reset[:20]!r}, expected seconds")
             at = _time(line.get("timestamp"))
             key = _text(message, "id") or f"{at.isoformat()}\x00{_text(line, 'sessionId')}"
-            reset_at = datetime.fromtimestamp(int(reset), UTC)
+            try:
+                reset_at = datetime.fromtimestamp(int(reset), UTC)
+            except (OverflowError, OSError, ValueError):
+                raise BadLine(
+                    f"usage-limit line with reset time {reset[:20]}, out of range"
+                ) from None
             return key, LimitEvent(at=at, reset_at=reset_at, session=_text(line, "sessionId"))
     return None
 
@@ -437,6 +451,8 @@ def _parse(raw: bytes, line: bytes) -> tuple[Any, str | None]:
         return None, "not valid UTF-8; line skipped"
     except json.JSONDecodeError:
         return None, _truncated(raw)
+    except (ValueError, RecursionError):  # a number of over 4300 digits, nesting too deep
+        return None, "JSON too big to read (a huge number or deep nesting); line skipped"
 
 
 def scan(path: str, start: int = 0, lines: int = 0) -> FileScan:
@@ -466,7 +482,7 @@ def scan(path: str, start: int = 0, lines: int = 0) -> FileScan:
                     continue
             obj, reason = _parse(raw, line)
             if obj is not None:
-                reason = _take(out, obj)
+                reason = _take(out, obj, _SURROGATE.search(line) is not None)
             if reason is not None:
                 (out.skipped if complete else out.tail).append((number, reason))
         out.size = pos
@@ -484,21 +500,21 @@ def mark(f: BinaryIO, offset: int) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _take(out: FileScan, obj: Any) -> str | None:
-    """Add a parsed line's response or usage-limit event to `out`; or say why it is skipped."""
+def _take(out: FileScan, obj: Any, surrogates: bool = False) -> str | None:
+    """Add a parsed line's response or usage-limit event to `out`; or say why it is skipped.
+    `surrogates`: the line has a `\\ud800`-`\\udfff` escape, so its texts are checked."""
     fast = fast_record(obj)
-    if fast is not None:
-        key, rec = fast
-        known = out.responses.get(key)
-        out.responses[key] = rec if known is None else join(known, rec)
-        return None
     try:
-        item = line_candidate(obj)
-        limit = limit_event(obj) if item is None else None
+        item = None if fast is not None else line_candidate(obj)
+        limit = limit_event(obj) if fast is None and item is None else None
     except BadLine as e:
         return f"{e}; line skipped"
     if item is not None:
-        key, rec = item.key, record(item)
+        fast = item.key, record(item)
+    if surrogates and not _encodable(fast, limit):
+        return "a text holds a lone surrogate (not valid Unicode); line skipped"
+    if fast is not None:
+        key, rec = fast
         known = out.responses.get(key)
         out.responses[key] = rec if known is None else join(known, rec)
     elif limit is not None:
@@ -506,6 +522,24 @@ def _take(out: FileScan, obj: Any) -> str | None:
         known_limit = out.limits.get(lkey)
         out.limits[lkey] = found if known_limit is None else min(known_limit, found)
     return None
+
+
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _encodable(found: tuple[str, Record] | None, limit: tuple[str, LimitEvent] | None) -> bool:
+    texts: list[str] = []
+    if found is not None:
+        key, (usage, env, _) = found
+        texts = [key, usage[2], usage[4], usage[5], *env[2:]]
+    if limit is not None:
+        texts += [limit[0], limit[1].session]
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _truncated(raw: bytes) -> str:
