@@ -198,3 +198,12 @@ def test_usage_limit_lines_become_limit_events_and_count_nothing(logs):
     assert event.at.isoformat() == "2026-11-03T15:00:00+00:00"
     assert event.reset_at.isoformat() == "2026-11-03T17:00:00+00:00"
     assert event.session == "sess-1"
+
+
+def test_reading_on_every_core_gives_the_same_ledgers(capsys, vault, tmp_path, monkeypatch):
+    logs = tmp_path / "corpus"
+    generate(logs, seed=12, target_bytes=800_000)
+    one = cold(capsys, vault, logs, tmp_path)
+    shutil.rmtree(tmp_path / "fresh")
+    monkeypatch.setattr(claude_code, "PARALLEL_BYTES", 0)  # worker processes for any size
+    assert cold(capsys, vault, logs, tmp_path) == one
