@@ -207,3 +207,11 @@ def test_reading_on_every_core_gives_the_same_ledgers(capsys, vault, tmp_path, m
     shutil.rmtree(tmp_path / "fresh")
     monkeypatch.setattr(claude_code, "PARALLEL_BYTES", 0)  # worker processes for any size
     assert cold(capsys, vault, logs, tmp_path) == one
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(capsys, vault, logs):
+    write_log(logs, LOG, [assistant("msg_a", "req_a")])
+    (vault / CACHE_DIR / CACHE_FILE).mkdir(parents=True)  # neither readable nor writable
+    assert "read 1 of 1 log file(s)" in sync(capsys, vault, logs)
+    assert "read 1 of 1 log file(s)" in sync(capsys, vault, logs)  # read again, same result
+    assert "1 API responses" in sync(capsys, vault, logs)

@@ -335,7 +335,8 @@ class SyncCache:
         limits = {k: (micros(e.at), micros(e.reset_at), e.session) for k, e in dedup.limits.items()}
         bulk = marshal.dumps((dedup.responses, self._gids, limits))
         head = _HEAD.pack(len(index), zlib.crc32(index), len(bulk), zlib.crc32(bulk))
-        _write_atomic(self.path, [MAGIC, head, index, bulk])
+        with contextlib.suppress(OSError):  # disposable: without it the next sync reads more
+            _write_atomic(self.path, [MAGIC, head, index, bulk])
         self.dirty = False
 
 
