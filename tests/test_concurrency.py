@@ -6,6 +6,7 @@ Each sync holds `<vault>/.tokenbook.lock` for its whole read-merge-write; the ot
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -95,3 +96,22 @@ def test_waiting_syncs_merge_what_the_others_wrote(capsys, vault, logs):
         assert proc.returncode == 0, err
     sessions = {r["session"]: r["output_tokens"] for r in report(capsys, vault, "session")["rows"]}
     assert sessions == {"sess-1": 100, "sess-2": 7}
+
+
+def test_render_waits_for_a_running_sync(vault):
+    """`render` takes the vault lock too, so it cannot write a dashboard from ledgers older than
+    the ones a sync is writing: it starts only once the lock is released."""
+    dashboard = vault / "cost-dashboard.md"
+    with open(vault / ".tokenbook.lock", "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tokenbook", "render", "--vault", str(vault)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(1.5)
+        assert proc.poll() is None  # still waiting for the lock
+        assert not dashboard.exists()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert dashboard.exists()
