@@ -1,64 +1,67 @@
-"""The command line: build the parser from the command modules, run one, map errors to exits."""
+"""The command line: pick the command, import only its module, run it, map errors to exits.
+
+Each command is a module `tokenbook.commands.<name>` with `add_arguments(parser)` and
+`run(args) -> int`; only the chosen one is imported, so a command does not pay for the others'
+dependencies (`tokenbook --help` lists them all from the table below).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from types import ModuleType
 
-from tokenbook.commands import assign
-from tokenbook.commands import check
-from tokenbook.commands import diff
-from tokenbook.commands import estimate
-from tokenbook.commands import export
-from tokenbook.commands import hook
-from tokenbook.commands import init
-from tokenbook.commands import log
-from tokenbook.commands import preflight
-from tokenbook.commands import render
-from tokenbook.commands import report
-from tokenbook.commands import status
-from tokenbook.commands import statusline
-from tokenbook.commands import sync
 from tokenbook.errors import TokenbookError
 
-COMMANDS: tuple[ModuleType, ...] = (
-    init,
-    sync,
-    render,
-    check,
-    report,
-    status,
-    estimate,
-    preflight,
-    hook,
-    statusline,
-    diff,
-    log,
-    assign,
-    export,
-)
+COMMANDS: dict[str, str] = {
+    "init": "turn a folder into a ready vault",
+    "sync": "count new log usage into the ledgers, then render",
+    "render": "regenerate cost-dashboard.md and progress/ files",
+    "check": "validate every vault file and ledger",
+    "report": "usage per day, week, month, session, bet, model, project or 5-hour block",
+    "status": "the active cycle: each bet against its appetite, alerts, pace, plan windows",
+    "estimate": "medians and 10th-90th percentile intervals of past cost; plans; model what-if",
+    "preflight": "what a context will cost before it is sent, and what to cut from it",
+    "hook": "add or remove the Claude Code SessionEnd hook that runs sync (and the status line)",
+    "statusline": "print one status line for Claude Code (reads its session JSON on stdin)",
+    "diff": "markdown for a PR description: usage, appetite, sessions, alerts, prices vs REV",
+    "log": "add usage that no log records (API calls from scripts, other tools) to a bet's ledger",
+    "assign": "move a session's usage to a bet (edits `sessions:` lists, moves ledger rows)",
+    "export": "print every ledger row with its cost, as CSV or JSON",
+}
 
 
-def _parser() -> argparse.ArgumentParser:
+def command(name: str) -> ModuleType:
+    return import_module(f"tokenbook.commands.{name}")
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (`only`) one whose other subcommands are listed but not loaded."""
     parser = argparse.ArgumentParser(
         prog="tokenbook", description="Token budgets for coding agents, kept in git."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.add_arguments(sub.add_parser(command.NAME, help=command.HELP))
+    for name, text in COMMANDS.items():
+        p = sub.add_parser(name, help=text, description=text)
+        if only is None or name == only:
+            command(name).add_arguments(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    by_name = {c.NAME: c for c in COMMANDS}
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in args_in if not a.startswith("-")), None)
+    args = _parser(chosen if chosen in COMMANDS else None).parse_args(args_in)
     try:
-        code: int = by_name[args.command].run(args)
+        code: int = command(args.command).run(args)
         return code
     except TokenbookError as e:
         print(e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `tokenbook report daily | head`
+        sys.stderr.close()
+        return 141

@@ -1,5 +1,5 @@
-"""One module per subcommand: `NAME`, `HELP`, `add_arguments(parser)`, `run(args) -> int`.
+"""One module per subcommand: `add_arguments(parser)` and `run(args) -> int`.
 
 Commands are thin: parse, make one library call, print, pick the exit code. To add a command,
-write a module here and list it in `tokenbook.cli.COMMANDS`.
+write a module here and list its name and help in `tokenbook.cli.COMMANDS`.
 """

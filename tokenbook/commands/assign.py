@@ -8,9 +8,6 @@ from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import vault_path
 from tokenbook.manual import assign_session
 
-NAME = "assign"
-HELP = "move a session's usage to a bet (edits the bets' `sessions:` lists, moves ledger rows)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("session", help="the session id (as in `tokenbook report session`)")

@@ -11,9 +11,6 @@ from tokenbook.commands.common import vault_path
 from tokenbook.pricing import PriceBook
 from tokenbook.sync import check_vault
 
-NAME = "check"
-HELP = "validate every vault file and ledger"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_vault(p)

@@ -9,9 +9,6 @@ from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import vault_path
 from tokenbook.gitdiff import diff_markdown
 
-NAME = "diff"
-HELP = "markdown for a PR description: usage and appetite used, sessions, alerts, prices vs REV"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("rev", help="a git revision, e.g. origin/main or HEAD~3")

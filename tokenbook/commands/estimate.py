@@ -35,8 +35,6 @@ from tokenbook.whatif import Repriced
 from tokenbook.whatif import reprice
 from tokenbook.whatif import resolve_model
 
-NAME = "estimate"
-HELP = "medians and 10th-90th percentile intervals of past cost; plans; model what-if"
 INTERVAL = "10th-90th percentile of the sample (linear interpolation)"
 
 

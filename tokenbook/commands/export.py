@@ -18,9 +18,6 @@ from tokenbook.reports import Filter
 from tokenbook.store import load_ledgers
 from tokenbook.vault import load_vault
 
-NAME = "export"
-HELP = "print every ledger row with its cost, as CSV or JSON"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_vault(p)

@@ -16,9 +16,6 @@ from tokenbook.hooks import uninstall
 from tokenbook.statusline import recorded_vault_file
 from tokenbook.vault import require_vault
 
-NAME = "hook"
-HELP = "add or remove the Claude Code SessionEnd hook that runs sync (and the status line)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("install", "uninstall"), help="add or remove the hook")

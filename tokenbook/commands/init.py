@@ -11,9 +11,6 @@ from tokenbook.scaffold import init_vault
 from tokenbook.store import load_ledgers
 from tokenbook.vault import load_vault
 
-NAME = "init"
-HELP = "turn a folder into a ready vault"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", type=Path, help="the folder to create or fill")

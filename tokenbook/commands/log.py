@@ -16,9 +16,6 @@ from tokenbook.manual import log_usage
 from tokenbook.vault import load_settings
 from tokenbook.vault import require_vault
 
-NAME = "log"
-HELP = "add usage that no log records (API calls from scripts, other tools) to a bet's ledger"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_vault(p)

@@ -32,9 +32,6 @@ from tokenbook.preflight.session import session_context
 from tokenbook.store import load_ledgers
 from tokenbook.vault import load_vault
 
-NAME = "preflight"
-HELP = "what a context will cost before it is sent, and what to cut from it"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", type=Path, help="the files and folders you will send")

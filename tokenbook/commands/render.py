@@ -15,9 +15,6 @@ from tokenbook.store import load_ledgers
 from tokenbook.vault import load_vault
 from tokenbook.vault import require_vault
 
-NAME = "render"
-HELP = "regenerate cost-dashboard.md and progress/ files"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_vault(p)

@@ -32,8 +32,6 @@ from tokenbook.tables import blocks_table
 from tokenbook.tables import report_table
 from tokenbook.vault import load_vault
 
-NAME = "report"
-HELP = "usage per day, week, month, session, bet, model, project or 5-hour block"
 KINDS = (*BY, "blocks")
 
 

@@ -29,8 +29,6 @@ from tokenbook.status import status_json
 from tokenbook.store import load_ledgers
 from tokenbook.vault import load_vault
 
-NAME = "status"
-HELP = "the active cycle: each bet against its appetite, alerts, pace, plan windows"
 STRICT_EXIT = 2
 SHOW_LIMITS = 3
 WIDTH = 100

@@ -20,8 +20,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
-NAME = "statusline"
-HELP = "print one status line for Claude Code (reads its session JSON on stdin)"
 VAULT_HELP = "the vault folder (default: $TOKENBOOK_VAULT, else the one `hook install` recorded)"
 
 
@@ -55,6 +53,6 @@ def main(argv: list[str]) -> int:
         return _answer(Path(argv[0].removeprefix("--vault=")))
     import argparse
 
-    parser = argparse.ArgumentParser(prog=f"tokenbook {NAME}", description=HELP)
+    parser = argparse.ArgumentParser(prog="tokenbook statusline", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -15,8 +15,6 @@ from tokenbook.sync import SyncResult
 from tokenbook.sync import sync
 from tokenbook.vault import load_vault
 
-NAME = "sync"
-HELP = "count new log usage into the ledgers, then render"
 SHOW_SKIPPED = 20
 
 
