@@ -185,7 +185,10 @@ class SyncCache:
             dedup = self._state()
             changed.update(dedup.join(s.responses))
             limits_changed |= dedup.join_limits(s.limits)
-            entries[s.path] = self._entry(s, stats[s.path], entries.get(s.path))
+            if s.missing:  # deleted since it was listed: what was read of it stays counted
+                entries.pop(s.path, None)
+            else:
+                entries[s.path] = self._entry(s, stats[s.path], entries.get(s.path))
         kept = {str(p) for p in files}
         new_files = {p: e for p, e in sorted(entries.items()) if p in kept}
         agents = claude_code.agent_types(files, metas)
