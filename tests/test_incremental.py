@@ -7,7 +7,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import assistant
+from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import snapshot
 from tests.helpers import user
@@ -215,3 +218,72 @@ def test_a_cache_that_cannot_be_written_only_costs_time(capsys, vault, logs):
     assert "read 1 of 1 log file(s)" in sync(capsys, vault, logs)
     assert "read 1 of 1 log file(s)" in sync(capsys, vault, logs)  # read again, same result
     assert "1 API responses" in sync(capsys, vault, logs)
+
+
+def _sync_ok(capsys, vault, logs):
+    code, _, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("first", "final"),
+    [
+        ({}, {"speed": "fast"}),  # `speed` is often only on a streamed response's final line
+        ({"model": "claude-opus-4-6"}, {"model": "claude-sonnet-4-6"}),  # mid-stream fallback
+    ],
+    ids=["speed-on-final-line", "model-fallback"],
+)
+def test_a_response_that_moves_to_another_row_after_a_sync_counts_once(
+    capsys, vault, logs, first, final
+):
+    """The placeholder line puts the response in one row; its final line, synced later, puts it
+    in another (other speed or model). The first row must give the response back."""
+    base = {"model": "claude-opus-4-6", **first}
+    early = assistant("msg_a", "req_a", output=2, **base)
+    other = assistant("msg_b", "req_b", output=5, ts="2026-11-03T10:00:05Z", **base)
+    write_log(logs, "p/s.jsonl", [other, early])
+    _sync_ok(capsys, vault, logs)
+    late = assistant("msg_a", "req_a", output=400, ts="2026-11-03T10:00:09Z", **{**base, **final})
+    write_log(logs, "p/s.jsonl", [other, early, late])
+    _sync_ok(capsys, vault, logs)
+    totals = report(capsys, vault, "daily")["totals"]
+    assert (totals["responses"], totals["output_tokens"]) == (2, 405)
+    incremental = {p.name: p.read_bytes() for p in (vault / "ledgers").glob("*.md")}
+    shutil.rmtree(vault / ".tokenbook-cache")
+    for p in (vault / "ledgers").glob("*.md"):
+        p.unlink()
+    _sync_ok(capsys, vault, logs)
+    assert {p.name: p.read_bytes() for p in (vault / "ledgers").glob("*.md")} == incremental
+
+
+def test_a_row_whose_only_response_moved_is_removed(capsys, vault, logs):
+    """A subagent synced before its `agent-<id>.meta.json` existed counts as `subagent`; once
+    the meta file names its type, the response moves to that row and the old one goes."""
+    sub = assistant("msg_s", "req_s", session="parent", sidechain=True, agent_id="a1", output=9)
+    write_log(logs, "p/parent/subagents/agent-a1.jsonl", [sub])
+    _sync_ok(capsys, vault, logs)
+    ledger = vault / "ledgers/auth-login.md"
+    assert "| subagent |" in ledger.read_text()
+    (logs / "projects/p/parent/subagents/agent-a1.meta.json").write_text('{"agentType": "Explore"}')
+    _sync_ok(capsys, vault, logs)
+    text = ledger.read_text()
+    assert "| Explore |" in text
+    assert "| subagent |" not in text
+    assert report(capsys, vault, "daily")["totals"]["responses"] == 1
+
+
+def test_a_merged_later_snapshot_is_not_replaced_by_an_older_view(capsys, vault, logs, tmp_path):
+    """Another clone synced the same response after its final line arrived (same responses,
+    more tokens); this clone's logs only ever saw the placeholder. Nothing is lost on merge."""
+    write_log(logs, "p/s.jsonl", [assistant("msg_a", "req_a", output=2)])
+    _sync_ok(capsys, vault, logs)
+    ledger = vault / "ledgers/auth-login.md"
+    other_logs = tmp_path / "other"
+    write_log(other_logs, "p/s.jsonl", [assistant("msg_a", "req_a", output=500)])
+    other = tmp_path / "other-vault"
+    shutil.copytree(vault, other, ignore=shutil.ignore_patterns(".tokenbook*"))
+    _sync_ok(capsys, other, other_logs)
+    merged = ledger.read_text() + (other / "ledgers/auth-login.md").read_text().splitlines()[-1]
+    ledger.write_text(merged + "\n")  # what git's union merge leaves
+    _sync_ok(capsys, vault, logs)  # the ledgers changed behind the cache: every row regrouped
+    assert report(capsys, vault, "daily")["totals"]["output_tokens"] == 500

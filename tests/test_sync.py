@@ -251,3 +251,12 @@ def test_progress_is_reported_to_the_callback_and_drawn_only_on_a_terminal(
         "\rreading logs [###############---------------]  50% 500/1,000 MB, 1271/2543 files"
         "\rreading logs [##############################] 100% 1,000/1,000 MB, 2543/2543 files\n"
     )
+
+
+def test_an_unwritable_cache_folder_never_fails_a_sync(capsys, vault, logs):
+    (vault / ".tokenbook-cache").write_text("not a folder\n")
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
+    code, _, err = sync(capsys, vault, logs)
+    assert code == 0, err
+    assert "| sess-1 |" in ledger(vault, "auth-login")
+    assert sync(capsys, vault, logs)[0] == 0

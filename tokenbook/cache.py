@@ -22,6 +22,7 @@ import struct
 import sys
 import tempfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,6 +105,11 @@ class Update:
     limits: list[LimitEvent] = field(default_factory=list)
     limits_changed: bool = False
     groups: Groups = field(default_factory=dict)
+    # How many responses each recomputed row held before this update, by the cache's count.
+    # When a ledger row holds exactly that many, the cache knew all of it and the recomputed
+    # row is exact even if smaller (a response moved to another row: a late final line with
+    # another speed or model, a subagent's type found later).
+    before: dict[Key, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -195,7 +201,7 @@ class SyncCache:
         out = Update(files=len(files), read_files=len(jobs), bytes=todo)
         out.limits_changed = limits_changed
         if changed or regroup_all or agents != self.index.agents:
-            out.groups = self._regroup(changed, agents, regroup_all)
+            out.groups, out.before = self._regroup(changed, agents, regroup_all)
             self.dirty = True
         if limits_changed or new_files != self.index.files:
             self.dirty = True
@@ -250,18 +256,21 @@ class SyncCache:
             st.st_ctime_ns,
         )
 
-    def _regroup(self, changed: set[str], agents: dict[str, str], full: bool) -> Groups:
-        """Recompute every row that holds (or held) a changed response, from all its responses;
-        with `full`, every row."""
+    def _regroup(
+        self, changed: set[str], agents: dict[str, str], full: bool
+    ) -> tuple[Groups, dict[Key, int]]:
+        """Recompute every row that holds (or held) a changed response, from all its responses
+        (with `full`, every row); with the number of responses each held before."""
         dedup = self._state()
         responses, gids = dedup.responses, self._gids
         main = dedup.main_ids()
         affected = set() if full else self._affected(changed, agents)
+        before = Counter(g for g in gids.values() if g is not None)
         if full or 2 * len(affected) > len(responses):  # most rows change: all in one pass
             gids.clear()
             groups = group_keyed(self._events(responses, agents, main))
             self.index.responses = len(gids)
-            return groups
+            return groups, dict(before)
         tz = ZoneInfo(self.index.timezone)
         keys: set[Key] = set()
         for k in affected:
@@ -273,9 +282,10 @@ class SyncCache:
             if old is not None:
                 keys.add(old)
         self.index.responses = len(gids)
-        return group_keyed(
+        groups = group_keyed(
             (g, claude_code.event(k, responses[k], agents)) for k, g in gids.items() if g in keys
         )
+        return groups, {g: before[g] for g in keys if before[g]}
 
     def _events(
         self, responses: dict[str, Record], agents: dict[str, str], main: set[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
@@ -206,7 +207,9 @@ def render_all(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> l
     for path in orphans(vault, files):
         path.unlink()
         written.append(str(path.relative_to(vault.root)))
-    write_if_changed(vault.root / SUMMARY, summary_text(_summary(vault, ledgers, dash)))
+    # A disposable cache: when it cannot be written the status line says so; render goes on.
+    with contextlib.suppress(OSError):
+        write_if_changed(vault.root / SUMMARY, summary_text(_summary(vault, ledgers, dash)))
     return sorted(written)
 
 

@@ -20,6 +20,7 @@ from tokenbook.errors import VaultError
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.fileio import vault_lock
+from tokenbook.ledger import Key
 from tokenbook.limits import load_limits
 from tokenbook.limits import merge_limits
 from tokenbook.limits import write_limits
@@ -93,7 +94,8 @@ def sync(
         changed_behind = ledger_fingerprint(root) != cache.index.ledgers
         update = quick or cache.update(log_dirs, progress, regroup_all=changed_behind)
         result = _result(update)
-        touched = _merge(ledgers, update.groups, attributor, result)
+        touched = _merge(ledgers, update.groups, attributor, result, update.before)
+        touched |= _drop_emptied(ledgers, update.groups, update.before, result)
         touched |= _apply_explicit(ledgers, attributor, result)
         # Every ledger is re-formatted when they changed since the last sync wrote them (a
         # union-merged file becomes canonical again); else only the touched ones need it.
@@ -128,10 +130,16 @@ def _result(update: Update, unpriced: list[str] | None = None) -> SyncResult:
 
 
 def _merge(
-    ledgers: LedgerSet, groups: Groups, attributor: Attributor, result: SyncResult
+    ledgers: LedgerSet,
+    groups: Groups,
+    attributor: Attributor,
+    result: SyncResult,
+    before: dict[Key, int] | None = None,
 ) -> set[str]:
-    """Put the recomputed rows into the ledgers: new keys where attribution says, known keys
-    replaced by the later snapshot."""
+    """Put the recomputed rows into the ledgers: new keys where attribution says; known keys
+    replaced by the later snapshot, or by a row with fewer responses when responses moved to
+    another row and the cache knew every response the ledger row held (so nothing is lost)."""
+    before = before or {}
     touched: set[str] = set()
     for key, group in sorted(groups.items()):
         row, first = group.row, group.first_event
@@ -142,9 +150,27 @@ def _merge(
             touched.add(bet)
             result.new_rows += 1
             continue
-        winner = better(known, Placed(known.ledger, row))
+        if row.responses < known.row.responses == before.get(key):
+            winner = Placed(known.ledger, row)  # responses moved out; the cache held all of it
+        else:
+            winner = better(known, Placed(known.ledger, row))
         if winner.row != known.row:
             ledgers.rows[key] = winner
+            touched.add(known.ledger)
+            result.updated_rows += 1
+    return touched
+
+
+def _drop_emptied(
+    ledgers: LedgerSet, groups: Groups, before: dict[Key, int], result: SyncResult
+) -> set[str]:
+    """Remove the rows all of whose responses moved to other rows (only when the ledger row
+    holds exactly the responses the cache knew: history the cache never saw is never dropped)."""
+    touched: set[str] = set()
+    for key, held in before.items():
+        known = ledgers.rows.get(key)
+        if key not in groups and known is not None and known.row.responses == held:
+            del ledgers.rows[key]
             touched.add(known.ledger)
             result.updated_rows += 1
     return touched
