@@ -7,32 +7,14 @@ import io
 import json
 from typing import Any
 
+from tokenbook.ledger import COLUMNS as LEDGER_COLUMNS
 from tokenbook.ledger import TOKEN_COLUMNS
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Filter
 from tokenbook.reports import usd_text
 from tokenbook.store import LedgerSet
 
-COLUMNS = (
-    "bet",
-    "date",
-    "session",
-    "model",
-    "agent",
-    "speed",
-    "geo",
-    "prompt_over",
-    "responses",
-    *TOKEN_COLUMNS,
-    "web_search",
-    "web_fetch",
-    "first",
-    "last",
-    "project",
-    "branch",
-    "cost_usd",
-    "unpriced",
-)
+COLUMNS = ("bet", *LEDGER_COLUMNS, "cost_usd", "unpriced")  # a ledger row, its bet and cost
 
 
 def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[str, Any]]:
