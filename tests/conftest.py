@@ -1,29 +1,18 @@
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import fresh_vault
+
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_VAULT = REPO / "vault"
 
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     """A copy of the example vault with no usage yet and no `logs:` setting."""
-    root = tmp_path / "vault"
-    shutil.copytree(
-        EXAMPLE_VAULT,
-        root,
-        ignore=shutil.ignore_patterns("ledgers", "progress", "cost-dashboard.md", ".tokenbook*"),
-    )
-    settings = root / "tokenbook.md"
-    settings.write_text(
-        "\n".join(ln for ln in settings.read_text().split("\n") if not ln.startswith("logs:")),
-        encoding="utf-8",
-    )
-    return root
+    return fresh_vault(tmp_path / "vault")
 
 
 @pytest.fixture

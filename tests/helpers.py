@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from tokenbook.cli import main
+
+EXAMPLE_VAULT = Path(__file__).resolve().parent.parent / "vault"
+
+
+def fresh_vault(root: Path) -> Path:
+    """Copy the example vault to `root` with no usage yet and no `logs:` setting."""
+    shutil.copytree(
+        EXAMPLE_VAULT,
+        root,
+        ignore=shutil.ignore_patterns("ledgers", "progress", "cost-dashboard.md", ".tokenbook*"),
+    )
+    settings = root / "tokenbook.md"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        "\n".join(ln for ln in text.split("\n") if not ln.startswith("logs:")), encoding="utf-8"
+    )
+    return root
 
 
 def assistant(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,8 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from tests.conftest import EXAMPLE_VAULT
 from tests.helpers import assistant
+from tests.helpers import fresh_vault
 from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import write_log
@@ -251,18 +250,7 @@ def test_implausible_timestamps_are_reported_not_counted(capsys, vault, logs, ts
 
 
 def _fresh(tmp: Path) -> tuple[Path, Path]:
-    vault = tmp / "vault"
-    shutil.copytree(
-        EXAMPLE_VAULT,
-        vault,
-        ignore=shutil.ignore_patterns("ledgers", "progress", "cost-dashboard.md", ".tokenbook*"),
-    )
-    settings_file = vault / "tokenbook.md"
-    text = settings_file.read_text(encoding="utf-8")
-    settings_file.write_text(
-        "\n".join(ln for ln in text.split("\n") if not ln.startswith("logs:")), encoding="utf-8"
-    )
-    return vault, tmp / "claude"
+    return fresh_vault(tmp / "vault"), tmp / "claude"
 
 
 def _sandwich(capsys: Any, middle: bytes) -> tuple[dict[int, str], dict[str, tuple[int, int]]]:

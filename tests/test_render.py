@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_VAULT
 from tests.conftest import REPO
+from tests.helpers import EXAMPLE_VAULT
 from tests.helpers import assistant
 from tests.helpers import run
 from tests.helpers import snapshot
