@@ -548,27 +548,6 @@ def _truncated(raw: bytes) -> str:
     return "not a complete JSON object (truncated?); line skipped"
 
 
-def read_lines(path: Path) -> Iterator[Candidate | Skipped]:
-    """Stream one file as candidates and problems (the plain, one-line-at-a-time reader)."""
-    label = str(path)
-    with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
-            line = raw.strip()
-            if not line:
-                continue
-            obj, reason = _parse(raw, line)
-            if obj is not None:
-                try:
-                    found = line_candidate(obj)
-                except BadLine as e:
-                    reason = f"{e}; line skipped"
-                else:
-                    if found is not None:
-                        yield found
-            if reason is not None:
-                yield Skipped(label, number, reason)
-
-
 Job = tuple[str, int, int]  # path, start offset, lines before it
 Progress = Callable[[int, int, int, int], None]  # bytes done, bytes total, files done, total
 
