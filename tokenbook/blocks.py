@@ -194,8 +194,9 @@ def entries(
         if first is None or (e.at, e.key) < (first.at, first.key):
             earliest[key] = e
     ledger_of: dict[Key, str] = {}
+    rows = ledgers.by_key()
     for key, n in count.items():
-        known = ledgers.rows.get(key)
+        known = rows.get(key)
         if known is None:
             f = earliest[key]
             on = date.fromisoformat(key[0])

@@ -17,13 +17,15 @@ from datetime import date
 from datetime import datetime
 from pathlib import Path
 
+from tokenbook.docs import Document
 from tokenbook.docs import read_document
 from tokenbook.errors import Problem
 from tokenbook.events import Tokens
 from tokenbook.model import PROMPT_BANDS
 from tokenbook.model import UNASSIGNED
 
-FORMAT = 1
+FORMAT = 1  # the format these rows were written in before format 2 (kept for migration)
+SUMMARY_FORMAT = 2  # a markdown summary of `<bet>.tsv` (tokenbook.summary)
 COLUMNS = (
     "date",
     "session",
@@ -183,7 +185,12 @@ def _time_text(t: datetime) -> str:
 
 
 def format_row(row: LedgerRow) -> str:
-    values = [
+    return "| " + " | ".join(_escape(v) for v in format_row_cells(row)) + " |"
+
+
+def format_row_cells(row: LedgerRow) -> list[str]:
+    """A format-1 row's cells as text, unescaped (kept as migrated history in format 2)."""
+    return [
         row.date.isoformat(),
         row.session,
         row.model,
@@ -200,7 +207,6 @@ def format_row(row: LedgerRow) -> str:
         row.project,
         row.branch,
     ]
-    return "| " + " | ".join(_escape(v) for v in values) + " |"
 
 
 def format_ledger(ledger_id: str, timezone: str, rows: Iterable[LedgerRow]) -> str:
@@ -231,8 +237,9 @@ def format_ledger(ledger_id: str, timezone: str, rows: Iterable[LedgerRow]) -> s
 class ParsedLedger:
     ledger_id: str
     path: Path
-    rows: tuple[LedgerRow, ...]
+    rows: tuple[LedgerRow, ...]  # format 1 only: format 2 keeps its rows in `<bet>.tsv`
     text: str
+    format: int = FORMAT
 
 
 def parse_row(cells: Mapping[str, str]) -> LedgerRow:
@@ -290,6 +297,9 @@ def parse_ledger(path: Path, label: str, timezone: str) -> ParsedLedger | list[P
     if isinstance(doc, Problem):
         return [doc]
     problems = _check_header(doc.meta, path.stem, label, timezone)
+    version = doc.meta.get("format", FORMAT)
+    if version != FORMAT:
+        return problems or _summary(doc, path, label, version)
     rows: list[LedgerRow] = []
     header: list[str] | None = None
     for offset, line in enumerate(doc.body.split("\n")):
@@ -312,6 +322,22 @@ def parse_ledger(path: Path, label: str, timezone: str) -> ParsedLedger | list[P
     if problems:
         return problems
     return ParsedLedger(path.stem, path, tuple(rows), doc.path.read_text(encoding="utf-8"))
+
+
+def _summary(
+    doc: Document, path: Path, label: str, version: object
+) -> ParsedLedger | list[Problem]:
+    """A format-2 markdown ledger: a summary written from its records, nothing to read."""
+    if version != SUMMARY_FORMAT:
+        return [
+            Problem(
+                label,
+                doc.line("format"),
+                f"ledger format {version!r} is not one this tokenbook reads (1 or 2); "
+                "upgrade tokenbook, or restore the file from git",
+            )
+        ]
+    return ParsedLedger(path.stem, path, (), doc.path.read_text(encoding="utf-8"), SUMMARY_FORMAT)
 
 
 _CONFLICT_HELP = (

@@ -1,100 +1,233 @@
-"""All ledgers of a vault as one keyed set: read, resolve duplicates, group new usage, write."""
+"""All ledgers of a vault as one set: read records (or format-1 rows), resolve, tally, write.
+
+Ledger format 2 keeps, per bet, `ledgers/<bet>.tsv` (the records: one line per response, see
+`records.py`) and `ledgers/<bet>.md` (a summary written from them). A format-1 ledger (a
+markdown table of row snapshots and no `.tsv`) is read as migrated history and written in
+format 2 by the next command that writes ledgers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from dataclasses import field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
-from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
 from tokenbook.fileio import write_if_changed
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
 from tokenbook.ledger import ParsedLedger
-from tokenbook.ledger import format_ledger
 from tokenbook.ledger import parse_ledger
 from tokenbook.ledger import prompt_band
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
+from tokenbook.recordfile import ParsedRecords
+from tokenbook.recordfile import format_records
+from tokenbook.recordfile import read_records
+from tokenbook.records import Rec
+from tokenbook.records import join
+from tokenbook.summary import RULE
+from tokenbook.summary import format_summary
+from tokenbook.tally import Placed
+from tokenbook.tally import RowId
+from tokenbook.tally import tally
 
 LEDGER_DIR = "ledgers"
+__all__ = ["LEDGER_DIR", "LedgerSet", "Placed", "load_ledgers", "read_ledgers", "write_ledgers"]
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
-    ledger: str
-    row: LedgerRow
+@dataclass(slots=True)
+class LedgerFiles:
+    """What one ledger's files hold: its records file and its markdown file (either may miss)."""
 
+    name: str
+    summary: ParsedLedger | None = None
+    records: ParsedRecords | None = None
 
-def better(a: Placed, b: Placed, explicit: str | None = None) -> Placed:
-    """The later snapshot; between equal ones, the explicit bet, then any bet, then by name."""
-    ra, rb = a.row.rank(), b.row.rank()
-    if ra != rb:
-        return a if ra > rb else b
-    return min(a, b, key=lambda p: (p.ledger != explicit, p.ledger == UNASSIGNED, p.ledger))
+    @property
+    def migrating(self) -> bool:
+        return self.records is None and self.summary is not None
 
 
 @dataclass(slots=True)
 class LedgerSet:
-    """Parsed ledger files and the resolved view: each key once, the latest snapshot."""
+    """Every response once, in the ledger it belongs to, and the rows tallied from them."""
 
     root: Path
     timezone: str
-    files: dict[str, ParsedLedger]
-    rows: dict[Key, Placed]
+    files: dict[str, LedgerFiles]
+    records: dict[str, tuple[str, Rec]]  # record id → (ledger, record)
+    legacy: dict[RowId, LedgerRow]  # migrated format-1 rows still standing
+    rows: dict[RowId, Placed] = field(default_factory=dict)
+    dropped: set[RowId] = field(default_factory=set)  # migrated rows that records replace
+    in_two: dict[str, list[str]] = field(default_factory=dict)  # id → ledgers (after a merge)
+    merged: int = 0  # repeated record lines joined on reading (union merges)
+
+    def retally(self) -> None:
+        self.rows, gone = tally(self.records, self.legacy, self.timezone)
+        self.dropped |= gone
 
     def by_ledger(self) -> dict[str, list[LedgerRow]]:
         """Rows per ledger in key order (so views never depend on the order rows were added)."""
         out: dict[str, list[LedgerRow]] = {name: [] for name in self.files}
-        for _, placed in sorted(self.rows.items()):
-            out.setdefault(placed.ledger, []).append(placed.row)
+        for (name, _), placed in sorted(self.rows.items()):
+            out.setdefault(name, []).append(placed.row)
         return out
 
+    def by_key(self) -> dict[Key, Placed]:
+        """Rows by key alone (a key in two ledgers: the first ledger by name)."""
+        out: dict[Key, Placed] = {}
+        for (_, key), placed in sorted(self.rows.items(), reverse=True):
+            out[key] = placed
+        return out
+
+    def records_of(self, name: str) -> list[Rec]:
+        return [r for ledger, r in self.records.values() if ledger == name]
+
+    def place(self, rec: Rec, ledger: str) -> None:
+        self.records[rec.id] = (ledger, rec)
+
     def duplicates(self) -> int:
-        return sum(len(f.rows) for f in self.files.values()) - len(self.rows)
+        return self.merged + sum(len(v) - 1 for v in self.in_two.values())
 
 
-def read_ledgers(root: Path, timezone: str) -> tuple[dict[str, ParsedLedger], list[Problem]]:
-    """Parse every ledger file, collecting the problems of all of them."""
+def read_ledgers(root: Path, timezone: str) -> tuple[dict[str, LedgerFiles], list[Problem]]:
+    """Parse every ledger file (`.md` and `.tsv`), collecting the problems of all of them."""
     folder = root / LEDGER_DIR
     problems: list[Problem] = []
-    files: dict[str, ParsedLedger] = {}
-    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-        parsed = parse_ledger(path, str(path), timezone)
-        if isinstance(parsed, list):
-            problems.extend(parsed)
+    files: dict[str, LedgerFiles] = {}
+    paths = sorted(folder.glob("*.md")) + sorted(folder.glob("*.tsv")) if folder.is_dir() else []
+    for path in paths:
+        entry = files.setdefault(path.stem, LedgerFiles(path.stem))
+        if path.suffix == ".md":
+            parsed = parse_ledger(path, str(path), timezone)
+            if isinstance(parsed, list):
+                problems.extend(parsed)
+            else:
+                entry.summary = parsed
         else:
-            files[parsed.ledger_id] = parsed
+            found = read_records(path, str(path))
+            if isinstance(found, list):
+                problems.extend(found)
+            else:
+                entry.records = found
+    for entry in files.values():
+        summary = entry.summary
+        if entry.records is None and summary and _has_rows(summary.text):
+            problems.append(Problem(str(summary.path), 1, _MISSING_RECORDS))
     return files, problems
 
 
-def load_ledgers(vault: Vault, explicit: dict[str, str] | None = None) -> LedgerSet:
-    """Read every ledger; raise VaultError if any cannot be fully read (sync must not write)."""
+def _has_rows(summary: str) -> bool:
+    _, rule, rest = summary.partition("\n" + RULE + "\n")
+    return bool(rule) and rest.startswith("| ") and "no usage yet" not in rest.split("\n", 1)[0]
+
+
+_MISSING_RECORDS = (
+    "this summary has rows but its records file (same name, `.tsv`) is missing; restore it "
+    "from git (`git checkout -- ledgers/`)"
+)
+
+
+def load_ledgers(vault: Vault, explicit: Mapping[str, str] | None = None) -> LedgerSet:
+    """Read every ledger; raise VaultError if any cannot be fully read (sync must not write).
+    `explicit`: session → bet of the `sessions:` lists, which wins when a response was placed in
+    two ledgers (two clones attributed it differently)."""
     files, problems = read_ledgers(vault.root, vault.settings.timezone)
     if problems:
         raise VaultError(problems)
-    rows: dict[Key, Placed] = {}
-    for name, parsed in files.items():
-        for row in parsed.rows:
-            placed = Placed(name, row)
-            known = rows.get(row.key)
-            pick = explicit.get(row.session) if explicit else None
-            rows[row.key] = placed if known is None else better(known, placed, pick)
-    return LedgerSet(vault.root, vault.settings.timezone, files, rows)
+    explicit = (
+        explicit if explicit is not None else {s: b.id for b in vault.bets for s in b.sessions}
+    )
+    ledgers = LedgerSet(vault.root, vault.settings.timezone, files, {}, {})
+    seen: dict[str, list[str]] = {}
+    for name, entry in sorted(files.items()):
+        if entry.records is not None:
+            ledgers.merged += entry.records.merged
+            for rec in entry.records.records.values():
+                seen.setdefault(rec.id, []).append(name)
+                known = ledgers.records.get(rec.id)
+                ledgers.records[rec.id] = (name, rec if known is None else join(known[1], rec))
+            rows: Iterable[LedgerRow] = entry.records.legacy
+        else:
+            rows = entry.summary.rows if entry.summary is not None else ()
+        for row in rows:
+            rid = (name, row.key)
+            known_row = ledgers.legacy.get(rid)
+            ledgers.legacy[rid] = (
+                row if known_row is None else max(known_row, row, key=LedgerRow.rank)
+            )
+    for rid_, names in seen.items():
+        if len(names) > 1:
+            rec = ledgers.records[rid_][1]
+            ledgers.records[rid_] = (_pick(names, explicit.get(rec.ctx.session)), rec)
+            ledgers.in_two[rid_] = names
+    _one_legacy_per_key(ledgers, explicit)
+    ledgers.retally()
+    return ledgers
+
+
+def _pick(names: list[str], explicit: str | None) -> str:
+    """The ledger a response placed in several belongs to: the explicit bet, then any bet
+    before `unassigned`, then by name (so every clone picks the same)."""
+    return min(names, key=lambda n: (n != explicit, n == UNASSIGNED, n))
+
+
+def _one_legacy_per_key(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None:
+    """A migrated row key in two ledgers (a format-1 union merge) stands once: the later
+    snapshot, in the ledger `_pick` chooses between equals."""
+    by_key: dict[Key, list[RowId]] = {}
+    for rid in ledgers.legacy:
+        by_key.setdefault(rid[1], []).append(rid)
+    for key, rids in by_key.items():
+        if len(rids) < 2:
+            continue
+        rows = {rid: ledgers.legacy[rid] for rid in rids}
+        top = max(r.rank()[:3] for r in rows.values())
+        best = [rid[0] for rid, r in rows.items() if r.rank()[:3] == top]
+        keep = (_pick(best, explicit.get(key[1])), key)
+        for rid in rids:
+            if rid != keep:
+                del ledgers.legacy[rid]
+
+
+def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
+    """Rewrite the named ledgers (records and summary) canonically; return those that changed.
+    Migrated rows that records replace are dropped here."""
+    for rid in ledgers.dropped:
+        ledgers.legacy.pop(rid, None)
+    ledgers.dropped.clear()
+    by_ledger = ledgers.by_ledger()
+    records: dict[str, list[Rec]] = {}
+    for name, rec in ledgers.records.values():
+        records.setdefault(name, []).append(rec)
+    legacy: dict[str, list[LedgerRow]] = {}
+    for (name, _), row in ledgers.legacy.items():
+        legacy.setdefault(name, []).append(row)
+    written = []
+    folder = ledgers.root / LEDGER_DIR
+    for name in sorted(set(names)):
+        text = format_records(records.get(name, []), legacy.get(name, []))
+        changed = write_if_changed(folder / f"{name}.tsv", text)
+        summary = format_summary(name, ledgers.timezone, by_ledger.get(name, []))
+        changed = write_if_changed(folder / f"{name}.md", summary) or changed
+        ledgers.files.setdefault(name, LedgerFiles(name))
+        if changed:
+            written.append(name)
+    return written
+
+
+# ----- grouping log events without a ledger (plan windows and blocks read recent logs)
 
 
 @dataclass(slots=True)
 class _Group:
     row: LedgerRow
-    first_event: UsageEvent
-
-
-Groups = dict[Key, _Group]
 
 
 def event_key(e: UsageEvent, tz: ZoneInfo) -> Key:
@@ -103,80 +236,37 @@ def event_key(e: UsageEvent, tz: ZoneInfo) -> Key:
     return (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
 
 
-def group_events(events: Iterable[UsageEvent], timezone: str) -> Groups:
-    """Sum responses into ledger rows: one per session, local day, model, agent, speed, region
-    and prompt band. Project and branch are those of the group's first response."""
+def group_events(events: Iterable[UsageEvent], timezone: str) -> dict[Key, _Group]:
+    """Sum responses into rows: one per session, local day, model, agent, speed, region and
+    prompt band."""
     tz = ZoneInfo(timezone)
-    return group_keyed((event_key(e, tz), e) for e in events)
-
-
-def group_keyed(events: Iterable[tuple[Key, UsageEvent]]) -> Groups:
-    """`group_events` for events whose row keys are known already."""
-    sums: dict[Key, _Sum] = {}
-    for key, e in events:
-        known = sums.get(key)
-        if known is None:
-            sums[key] = _Sum(e)
-        else:
-            known.add(e)
-    return {key: _Group(s.row(key), s.first_event) for key, s in sums.items()}
-
-
-class _Sum:
-    """Running totals of one row (plain ints: summing rows would make a new row per event)."""
-
-    __slots__ = ("first", "first_event", "last", "n", "tokens", "web_fetch", "web_search")
-
-    def __init__(self, e: UsageEvent) -> None:
-        t = e.tokens
-        self.first_event, self.n = e, 1
-        self.tokens = [t.input, t.output, t.cache_write_5m, t.cache_write_1h, t.cache_read]
-        self.web_search, self.web_fetch = e.web_search, e.web_fetch
-        self.first = self.last = e.at
-
-    def add(self, e: UsageEvent) -> None:
-        t, s = e.tokens, self.tokens
-        self.n += 1
-        s[0] += t.input
-        s[1] += t.output
-        s[2] += t.cache_write_5m
-        s[3] += t.cache_write_1h
-        s[4] += t.cache_read
-        self.web_search += e.web_search
-        self.web_fetch += e.web_fetch
-        self.first, self.last = min(self.first, e.at), max(self.last, e.at)
-        if (e.at, e.key) < (self.first_event.at, self.first_event.key):
-            self.first_event = e
-
-    def row(self, key: Key) -> LedgerRow:
-        i, o, w5, w1, cr = self.tokens
-        e = self.first_event
-        return LedgerRow(
-            date=date.fromisoformat(key[0]),
-            session=e.session,
-            model=e.model,
-            agent=e.agent,
-            speed=e.speed,
-            geo=e.geo,
-            prompt_over=key[6],
-            responses=self.n,
-            tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
-            web_search=self.web_search,
-            web_fetch=self.web_fetch,
-            first=self.first,
-            last=self.last,
-            project=e.project,
-            branch=e.branch,
+    sums: dict[Key, list[UsageEvent]] = {}
+    for e in events:
+        sums.setdefault(event_key(e, tz), []).append(e)
+    out = {}
+    for key, es in sums.items():
+        es.sort(key=lambda e: (e.at, e.key))
+        total = es[0].tokens
+        for e in es[1:]:
+            total = total + e.tokens
+        first = es[0]
+        out[key] = _Group(
+            LedgerRow(
+                date=first.at.astimezone(tz).date(),
+                session=first.session,
+                model=first.model,
+                agent=first.agent,
+                speed=first.speed,
+                geo=first.geo,
+                prompt_over=key[6],
+                responses=len(es),
+                tokens=total,
+                web_search=sum(e.web_search for e in es),
+                web_fetch=sum(e.web_fetch for e in es),
+                first=first.at,
+                last=max(e.at for e in es),
+                project=first.project,
+                branch=first.branch,
+            )
         )
-
-
-def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
-    """Rewrite the named ledgers canonically; return the ones whose bytes changed."""
-    by_ledger = ledgers.by_ledger()
-    written = []
-    for name in sorted(set(names)):
-        path = ledgers.root / LEDGER_DIR / f"{name}.md"
-        text = format_ledger(name, ledgers.timezone, by_ledger.get(name, []))
-        if write_if_changed(path, text):
-            written.append(name)
-    return written
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 
 from tokenbook.alerts import Alert
@@ -15,24 +16,30 @@ from tokenbook.attribution import Attributor
 from tokenbook.cache import SyncCache
 from tokenbook.cache import Update
 from tokenbook.cache import ledger_fingerprint
+from tokenbook.cache import vault_fingerprint
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.fileio import vault_lock
-from tokenbook.ledger import Key
 from tokenbook.limits import load_limits
 from tokenbook.limits import merge_limits
 from tokenbook.limits import write_limits
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
+from tokenbook.placement import Move
+from tokenbook.placement import claim_unassigned
+from tokenbook.placement import explicit_decider
+from tokenbook.placement import move
+from tokenbook.placement import place_new
+from tokenbook.placement import touched_by
 from tokenbook.pricing import PriceBook
+from tokenbook.records import Rec
+from tokenbook.records import join
 from tokenbook.render import render_all
 from tokenbook.sources.claude_code import Progress
-from tokenbook.store import Groups
+from tokenbook.sources.claude_code import to_rec
 from tokenbook.store import LedgerSet
-from tokenbook.store import Placed
-from tokenbook.store import better
 from tokenbook.store import load_ledgers
 from tokenbook.store import read_ledgers
 from tokenbook.store import write_ledgers
@@ -47,15 +54,18 @@ class SyncResult:
     files: int = 0  # log files found
     read_files: int = 0  # of which had new bytes
     bytes: int = 0  # bytes read (only new ones when the cache is there)
-    responses: int = 0  # API responses counted in all logs ever read
-    new_rows: int = 0
-    updated_rows: int = 0
-    moved_rows: int = 0
+    responses: int = 0  # API responses the ledgers count
+    new_responses: int = 0  # responses no ledger held before
+    updated_responses: int = 0  # responses the new lines changed (a final streamed line...)
+    moved: list[Move] = field(default_factory=list)  # usage that changed ledger
+    migrated: list[str] = field(default_factory=list)  # format-1 ledgers now in format 2
     ledgers_written: list[str] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # problems first seen in this sync
+    skipped_total: int = 0  # every problem known in the logs read so far
     ambiguous: list[Ambiguous] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)
+    new_unpriced: list[str] = field(default_factory=list)  # not reported by the last sync
     limits: list[LimitEvent] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)  # thresholds this sync crossed
     limits_written: bool = False
@@ -76,45 +86,108 @@ def sync(
     require_vault(root)
     with vault_lock(root, wait_seconds=lock_wait):
         cache = SyncCache.load(root)
-        quick = None
-        if cache.unchanged_vault(render):
+        # Taken before anything is read: a vault file changed during this sync is seen next time.
+        fingerprint = vault_fingerprint(root)
+        behind = ledger_fingerprint(root) != cache.index.ledgers
+        update = None
+        if not behind and cache.unchanged_vault(render, fingerprint):
             # Same vault as after the last sync: only new log bytes can change anything.
-            quick = cache.update(log_dirs, progress)
-            if not quick.groups and not quick.limits_changed:
+            update = cache.read(log_dirs, progress)
+            if update.empty:
                 index = cache.index
-                cache.save(ledgers=index.ledgers, rendered=index.rendered, unpriced=index.unpriced)
-                return _result(quick, unpriced=cache.index.unpriced)
+                cache.save(
+                    ledgers=index.ledgers,
+                    vault=fingerprint,
+                    rendered=index.rendered,
+                    unpriced=index.unpriced,
+                )
+                return _result(update, unpriced=index.unpriced)
         vault = load_vault(root)
-        attributor = Attributor(vault)
-        ledgers = load_ledgers(vault, attributor.explicit)
-        alerted = active_alerts(vault, ledgers)  # before: derived from the ledgers, not stored
-        known_limits = load_limits(root)
         if cache.index.timezone != vault.settings.timezone:
-            cache, quick = SyncCache(root, vault.settings.timezone), None
-        changed_behind = ledger_fingerprint(root) != cache.index.ledgers
-        update = quick or cache.update(log_dirs, progress, regroup_all=changed_behind)
+            cache, update = SyncCache(root, vault.settings.timezone), None
+        if behind and update is None:
+            cache.forget_files()  # a record the ledgers lost comes back from the logs
+        update = update or cache.read(log_dirs, progress)
         result = _result(update)
-        touched = _merge(ledgers, update.groups, attributor, result, update.before)
-        touched |= _drop_emptied(ledgers, update.groups, update.before, result)
-        touched |= _apply_explicit(ledgers, attributor, result)
-        # Every ledger is re-formatted when they changed since the last sync wrote them (a
-        # union-merged file becomes canonical again); else only the touched ones need it.
-        # An unchanged file is not written (write_if_changed compares bytes).
-        canonical = not changed_behind and UNASSIGNED in ledgers.files
-        names = touched if canonical else touched | set(ledgers.files) | {UNASSIGNED}
-        result.ledgers_written = write_ledgers(ledgers, names)
-        result.alerts = new_alerts(alerted, active_alerts(vault, ledgers))
-        result.limits_written = write_limits(root, merge_limits(known_limits, result.limits))
-        result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
-        book = PriceBook(vault)
-        result.unpriced = sorted(
-            {p.unpriced for p in (book.price(pl.row) for pl in ledgers.rows.values()) if p.unpriced}
+        result.rendered = _write(root, vault, cache, update, result, render)
+        cache.save(
+            ledgers=ledger_fingerprint(root),
+            vault=fingerprint,
+            rendered=render,
+            unpriced=result.unpriced,
         )
-        if render:
-            result.rendered = render_all(vault, ledgers)
-        # After the ledgers (a crash in between only means the new bytes are read again).
-        cache.save(ledgers=ledger_fingerprint(root), rendered=render, unpriced=result.unpriced)
         return result
+
+
+def _write(
+    root: Path, vault: Vault, cache: SyncCache, update: Update, result: SyncResult, render: bool
+) -> list[str]:
+    """Join the update into the ledgers, place, write; return the rendered files."""
+    attributor = Attributor(vault)
+    ledgers = load_ledgers(vault, attributor.explicit)
+    alerted = active_alerts(vault, ledgers)
+    known_limits = load_limits(root)
+    touched = _join(ledgers, update, result, attributor)
+    moves = claim_unassigned(ledgers, attributor)
+    for pair, m in move(ledgers, explicit_decider(attributor)).items():
+        moves.setdefault(pair, Move(*pair)).responses += m.responses
+        moves[pair].tokens += m.tokens
+    result.moved = [moves[k] for k in sorted(moves)]
+    touched |= touched_by(moves)
+    ledgers.retally()
+    result.migrated = sorted(n for n, f in ledgers.files.items() if f.migrating)
+    rewrite = set(ledgers.files) if ledgers.duplicates() or ledgers.in_two else set()
+    dropped = {rid[0] for rid in ledgers.dropped}
+    names = touched | rewrite | dropped | set(result.migrated) | {UNASSIGNED}
+    result.ledgers_written = write_ledgers(ledgers, names)
+    result.responses = sum(p.row.responses for p in ledgers.rows.values())
+    result.alerts = new_alerts(alerted, active_alerts(vault, ledgers))
+    result.limits_written = write_limits(root, merge_limits(known_limits, result.limits))
+    result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
+    book = PriceBook(vault)
+    result.unpriced = sorted(
+        {p.unpriced for p in (book.price(pl.row) for pl in ledgers.rows.values()) if p.unpriced}
+    )
+    result.new_unpriced = sorted(set(result.unpriced) - set(cache.index.unpriced))
+    return render_all(vault, ledgers) if render else []
+
+
+def _join(
+    ledgers: LedgerSet, update: Update, result: SyncResult, attributor: Attributor
+) -> set[str]:
+    """Join the new log records (and subagent types found since) into the ledgers' records;
+    place the responses no ledger held. Return the ledgers touched."""
+    touched: set[str] = set()
+    new: list[Rec] = []
+    for key, record in update.records.items():
+        rec = to_rec(key, record, update.agents)
+        known = ledgers.records.get(rec.id)
+        if known is None:
+            new.append(rec)
+            continue
+        joined = join(known[1], rec)
+        if joined != known[1]:
+            ledgers.place(joined, known[0])
+            touched.add(known[0])
+            result.updated_responses += 1
+    touched |= _type_agents(ledgers, update.agents)
+    touched |= place_new(ledgers, new, attributor)
+    result.new_responses = len(new)
+    return touched
+
+
+def _type_agents(ledgers: LedgerSet, agents: dict[str, str]) -> set[str]:
+    """Subagent responses whose type a meta file now names (it may be written after them)."""
+    touched: set[str] = set()
+    if not agents:
+        return touched
+    for ledger, rec in list(ledgers.records.values()):
+        c = rec.ctx
+        if not c.main and c.agent_id in agents and agents[c.agent_id] > c.agent:
+            typed = replace(rec, ctx=replace(c, agent=agents[c.agent_id]))
+            ledgers.place(join(rec, typed), ledger)
+            touched.add(ledger)
+    return touched
 
 
 def _result(update: Update, unpriced: list[str] | None = None) -> SyncResult:
@@ -122,70 +195,11 @@ def _result(update: Update, unpriced: list[str] | None = None) -> SyncResult:
         files=update.files,
         read_files=update.read_files,
         bytes=update.bytes,
-        responses=update.responses,
         skipped=update.skipped,
+        skipped_total=update.skipped_total,
         limits=update.limits,
         unpriced=unpriced or [],
     )
-
-
-def _merge(
-    ledgers: LedgerSet,
-    groups: Groups,
-    attributor: Attributor,
-    result: SyncResult,
-    before: dict[Key, int] | None = None,
-) -> set[str]:
-    """Put the recomputed rows into the ledgers: new keys where attribution says; known keys
-    replaced by the later snapshot, or by a row with fewer responses when responses moved to
-    another row and the cache knew every response the ledger row held (so nothing is lost)."""
-    before = before or {}
-    touched: set[str] = set()
-    for key, group in sorted(groups.items()):
-        row, first = group.row, group.first_event
-        known = ledgers.rows.get(key)
-        if known is None:
-            bet = attributor.bet_for(row.session, row.date, first.project, first.branch)
-            ledgers.rows[key] = Placed(bet, row)
-            touched.add(bet)
-            result.new_rows += 1
-            continue
-        if row.responses < known.row.responses == before.get(key):
-            winner = Placed(known.ledger, row)  # responses moved out; the cache held all of it
-        else:
-            winner = better(known, Placed(known.ledger, row))
-        if winner.row != known.row:
-            ledgers.rows[key] = winner
-            touched.add(known.ledger)
-            result.updated_rows += 1
-    return touched
-
-
-def _drop_emptied(
-    ledgers: LedgerSet, groups: Groups, before: dict[Key, int], result: SyncResult
-) -> set[str]:
-    """Remove the rows all of whose responses moved to other rows (only when the ledger row
-    holds exactly the responses the cache knew: history the cache never saw is never dropped)."""
-    touched: set[str] = set()
-    for key, held in before.items():
-        known = ledgers.rows.get(key)
-        if key not in groups and known is not None and known.row.responses == held:
-            del ledgers.rows[key]
-            touched.add(known.ledger)
-            result.updated_rows += 1
-    return touched
-
-
-def _apply_explicit(ledgers: LedgerSet, attributor: Attributor, result: SyncResult) -> set[str]:
-    """Move rows of sessions a bet lists under `sessions:` into that bet's ledger."""
-    touched: set[str] = set()
-    for key, placed in list(ledgers.rows.items()):
-        target = attributor.explicit_bet(placed.row.session)
-        if target is not None and target != placed.ledger:
-            ledgers.rows[key] = Placed(target, placed.row)
-            touched |= {target, placed.ledger}
-            result.moved_rows += 1
-    return touched
 
 
 def check_vault(root: Path) -> tuple[Vault, LedgerSet]:

@@ -65,25 +65,38 @@ class ProgressBar:
 
 
 def _print(result: SyncResult, quiet: bool) -> None:
+    """Without `--quiet` a summary; with it, only what is new: problems first seen in this sync,
+    usage that moved, prices newly missing. Known problems are summed up in one line."""
     if not quiet:
         print(
             f"read {result.read_files} of {result.files} log file(s), {result.bytes:,} new bytes: "
-            f"{result.responses:,} API responses; ledger rows: {result.new_rows} new, "
-            f"{result.updated_rows} updated, {result.moved_rows} moved"
+            f"{result.new_responses:,} new API response(s), {result.updated_responses:,} updated; "
+            f"the ledgers count {result.responses:,}"
         )
+        if result.migrated:
+            print("migrated to ledger format 2: " + ", ".join(result.migrated))
         if result.ledgers_written:
             print("ledgers written: " + ", ".join(result.ledgers_written))
         if result.rendered:
             print("rendered: " + ", ".join(result.rendered))
+    for m in result.moved:
+        print(m)
     if result.skipped:
-        print(f"skipped {len(result.skipped)} malformed log line(s):", file=sys.stderr)
+        print(f"skipped {len(result.skipped)} log line(s) or file(s):", file=sys.stderr)
         for s in result.skipped[:SHOW_SKIPPED]:
             print(f"  {s}", file=sys.stderr)
         if len(result.skipped) > SHOW_SKIPPED:
             print(f"  ... and {len(result.skipped) - SHOW_SKIPPED} more", file=sys.stderr)
-    for a in result.ambiguous:
-        print(f"ambiguous: {a}", file=sys.stderr)
-    for reason in result.unpriced:
+    elif result.skipped_total and not quiet:
+        print(
+            f"{result.skipped_total} log line(s) skipped in earlier syncs "
+            "(`tokenbook check --logs` lists them)",
+            file=sys.stderr,
+        )
+    if not quiet or result.new_responses:
+        for a in result.ambiguous:
+            print(f"ambiguous: {a}", file=sys.stderr)
+    for reason in result.unpriced if not quiet else result.new_unpriced:
         print(f"unpriced: {reason}; add a price under pricing/", file=sys.stderr)
 
 

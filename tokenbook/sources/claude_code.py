@@ -33,6 +33,10 @@ from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
+from tokenbook.records import Context
+from tokenbook.records import Rec
+from tokenbook.records import ms
+from tokenbook.records import record_id
 
 NAME = "claude-code"
 MAX_TOKENS = 100_000_000  # per field of one response; more is not a real API response
@@ -40,6 +44,14 @@ SYNTHETIC = "<synthetic>"
 # Log times outside these are a wrong clock: counted, they would move every "as of" day.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# `usage.inference_geo` values that mean the standard price (real 2.1.4x+ logs write
+# `not_available` or `""`); only another region (`us`) can carry a multiplier.
+STANDARD_GEO = frozenset({"", "global", "not_available"})
+
+
+def geo_of(value: object) -> str:
+    geo = value.lower() if isinstance(value, str) else ""
+    return "" if geo in STANDARD_GEO else geo
 
 
 def default_dirs(env: Mapping[str, str], home: Path) -> list[Path]:
@@ -55,13 +67,26 @@ def discover(dirs: Iterable[Path]) -> list[Path]:
     return walk(dirs)[0]
 
 
-def walk(dirs: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+def walk(
+    dirs: Iterable[Path], problems: list[Skipped] | None = None
+) -> tuple[list[Path], list[Path]]:
     """One pass over `projects/` (symlinked folders not followed): the log files, and the
-    `agent-*.meta.json` files in folders that hold logs, both sorted."""
+    `agent-*.meta.json` files in folders that hold logs, both sorted. Folders that cannot be
+    listed are added to `problems`."""
     logs: set[str] = set()
     metas: set[str] = set()
+
+    def unreadable(e: OSError) -> None:
+        if problems is not None and not isinstance(e, FileNotFoundError):
+            why = e.strerror or type(e).__name__
+            problems.append(
+                Skipped(
+                    str(e.filename), 0, f"cannot list this folder ({why}); its logs are not counted"
+                )
+            )
+
     for d in dirs:
-        for folder, _, names in os.walk(d / "projects"):
+        for folder, _, names in os.walk(d / "projects", onerror=unreadable):
             found = [os.path.join(folder, n) for n in names if n.endswith(".jsonl")]
             found = [f for f in found if os.path.isfile(f)]
             if found:
@@ -116,6 +141,7 @@ class Candidate:
     geo: str
     web_search: int
     web_fetch: int
+    copy: bool = False  # read from an `agent_progress` copy in the parent's file
 
     def usage_rank(self) -> tuple[int, int, str, Tokens, str, str, int, int]:
         """Order-independent choice of the line whose usage counts: the largest output."""
@@ -131,8 +157,8 @@ class Candidate:
             self.web_fetch,
         )
 
-    def envelope_rank(self) -> tuple[datetime, bool, str, str, str]:
-        return (self.at, self.sidechain, self.session, self.cwd, self.branch)
+    def envelope_rank(self) -> tuple[bool, datetime, bool, str, str, str]:
+        return (self.copy, self.at, self.sidechain, self.session, self.cwd, self.branch)
 
 
 def _int(usage: Mapping[str, Any], name: str, required: bool = False) -> int:
@@ -171,10 +197,10 @@ def _time(value: Any) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise BadLine(f"timestamp {value[:40]!r} is not an ISO-8601 time") from None
+        raise BadLine("timestamp is not an ISO-8601 time") from None
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     if not EARLIEST <= at < LATEST:
-        raise BadLine(f"timestamp {value[:40]!r} is outside 2000-2099 (a wrong clock?)")
+        raise BadLine("timestamp is outside 2000-2099 (a wrong clock?)")
     return at
 
 
@@ -183,8 +209,12 @@ def _text(obj: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def candidate(line: Mapping[str, Any], sidechain: bool = False) -> Candidate | None:
-    """The usage an assistant line carries; None when it carries none that counts."""
+def candidate(
+    line: Mapping[str, Any], sidechain: bool = False, outer: Mapping[str, Any] | None = None
+) -> Candidate | None:
+    """The usage an assistant line carries; None when it carries none that counts. `outer`:
+    the `progress` line an `agent_progress` copy is nested in, which holds its session, cwd
+    and branch (the nested wrapper has none)."""
     message = line.get("message")
     if not isinstance(message, Mapping):
         return None
@@ -199,20 +229,21 @@ def candidate(line: Mapping[str, Any], sidechain: bool = False) -> Candidate | N
     at = _time(line.get("timestamp"))
     tools = usage.get("server_tool_use")
     tools = tools if isinstance(tools, Mapping) else {}
-    geo = _text(usage, "inference_geo").lower()
+    place = outer if outer is not None else line
     return Candidate(
         key=f"{message_id}\x00{_text(line, 'requestId')}",
         message_id=message_id,
         at=at,
-        session=_text(line, "sessionId"),
+        session=_text(place, "sessionId"),
         model=model or "unknown",
         tokens=tokens,
-        cwd=_text(line, "cwd"),
-        branch=_text(line, "gitBranch"),
+        cwd=_text(place, "cwd"),
+        branch=_text(place, "gitBranch"),
         sidechain=sidechain or line.get("isSidechain") is True,
         agent_id=_text(line, "agentId"),
         speed="fast" if usage.get("speed") == "fast" else "standard",
-        geo="" if geo == "global" else geo,
+        geo=geo_of(usage.get("inference_geo")),
+        copy=outer is not None,
         web_search=_int(tools, "web_search_requests"),
         web_fetch=_int(tools, "web_fetch_requests"),
     )
@@ -229,7 +260,7 @@ def line_candidate(obj: Any) -> Candidate | None:
         if isinstance(data, Mapping) and data.get("type") == "agent_progress":
             nested = data.get("message")
             if isinstance(nested, Mapping) and nested.get("type") == "assistant":
-                found = candidate(nested, sidechain=True)
+                found = candidate(nested, sidechain=True, outer=obj)
                 if found and not found.agent_id:
                     found = _with_agent(found, _text(data, "agentId"))
                 return found
@@ -247,9 +278,10 @@ def _with_agent(c: Candidate, agent_id: str) -> Candidate:
 # (output, total, model, (input, output, cache_write_5m, cache_write_1h, cache_read), speed, geo,
 #  web_search, web_fetch): compared as a whole, the largest is the line whose usage counts.
 Usage = tuple[int, int, str, tuple[int, int, int, int, int], str, str, int, int]
-# (time in µs since the epoch, sidechain, session, cwd, branch, agent_id): the smallest is the
-# line whose envelope counts (earliest first; the rest only makes the choice order-independent).
-Envelope = tuple[int, bool, str, str, str, str]
+# (copy, time in µs since the epoch, sidechain, session, cwd, branch, agent_id): the smallest is
+# the line whose envelope counts (an original before an `agent_progress` copy, then the earliest;
+# the rest only makes the choice order-independent).
+Envelope = tuple[bool, int, bool, str, str, str, str]
 # usage, envelope, and whether any line of the response is on the main thread.
 Record = tuple[Usage, Envelope, bool]
 
@@ -275,7 +307,7 @@ def record(c: Candidate) -> Record:
         c.web_search,
         c.web_fetch,
     )
-    envelope = (micros(c.at), c.sidechain, c.session, c.cwd, c.branch, c.agent_id)
+    envelope = (c.copy, micros(c.at), c.sidechain, c.session, c.cwd, c.branch, c.agent_id)
     return (usage, envelope, not c.sidechain)
 
 
@@ -311,6 +343,7 @@ def fast_record(obj: Any) -> tuple[str, Record] | None:
     return f"{mid}\x00{rid if type(rid) is str else ''}", (
         fast,
         (
+            False,
             micros(at),
             sidechain,
             session if type(session) is str else "",
@@ -346,11 +379,10 @@ def _fast_usage(usage: dict[str, Any], model: str) -> Usage | None:
             return None
     if split is not None:
         w5 += max(0, cw - w5 - w1)
-    geo = get("inference_geo")
-    geo = geo.lower() if type(geo) is str else ""
+    geo = geo_of(get("inference_geo"))
     speed = "fast" if get("speed") == "fast" else "standard"
     tokens = (i, o, w5, w1, cr)
-    found = (o, i + w5 + w1 + cr + o, model, tokens, speed, "" if geo == "global" else geo, ws, wf)
+    found = (o, i + w5 + w1 + cr + o, model, tokens, speed, geo, ws, wf)
     return cast(Usage, found)  # every number was checked to be an int in the loop above
 
 
@@ -369,17 +401,45 @@ def event(key: str, r: Record, agents: Mapping[str, str]) -> UsageEvent:
     i, o, w5, w1, cr = u[3]
     return UsageEvent(
         key=key,
-        session=env[2],
-        at=EPOCH + timedelta(microseconds=env[0]),
+        session=env[3],
+        at=EPOCH + timedelta(microseconds=env[1]),
         model=u[2],
         tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
-        project=env[3],
-        branch=env[4],
-        agent="main" if not env[1] else agents.get(env[5], "subagent"),
+        project=env[4],
+        branch=env[5],
+        agent="main" if r[2] else agents.get(env[6], "subagent"),
         speed=u[4],
         geo=u[5],
         web_search=u[6],
         web_fetch=u[7],
+    )
+
+
+def to_rec(key: str, r: Record, agents: Mapping[str, str]) -> Rec:
+    """A joined log record as the ledger keeps it (`records.Rec`)."""
+    u, env = r[0], r[1]
+    i, o, w5, w1, cr = u[3]
+    mid, _, rid = key.partition("\x00")
+    main = r[2]
+    return Rec(
+        id=record_id(NAME, mid, rid),
+        ctx=Context(
+            source=NAME,
+            session=env[3],
+            project=env[4],
+            branch=env[5],
+            agent_id=env[6],
+            agent="" if main else agents.get(env[6], ""),
+            model=u[2],
+            speed=u[4],
+            geo=u[5],
+            main=main,
+        ),
+        at=ms(EPOCH + timedelta(microseconds=env[1])),
+        tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
+        web_search=u[6],
+        web_fetch=u[7],
+        copy=env[0],
     )
 
 
@@ -397,16 +457,14 @@ def limit_event(line: Mapping[str, Any]) -> tuple[str, LimitEvent] | None:
     for text in texts:
         if isinstance(text, str) and text.startswith(LIMIT_TEXT):
             reset = text[len(LIMIT_TEXT) :].strip()
-            if not reset.isdigit():
-                raise BadLine(f"usage-limit line with reset time {reset[:20]!r}, expected seconds")
+            if not (reset.isascii() and reset.isdigit()):
+                raise BadLine("usage-limit line whose reset time is not a number of seconds")
             at = _time(line.get("timestamp"))
             key = _text(message, "id") or f"{at.isoformat()}\x00{_text(line, 'sessionId')}"
             try:
                 reset_at = datetime.fromtimestamp(int(reset), UTC)
             except (OverflowError, OSError, ValueError):
-                raise BadLine(
-                    f"usage-limit line with reset time {reset[:20]}, out of range"
-                ) from None
+                raise BadLine("usage-limit line with a reset time out of range") from None
             return key, LimitEvent(at=at, reset_at=reset_at, session=_text(line, "sessionId"))
     return None
 
@@ -432,6 +490,7 @@ class FileScan:
     responses: dict[str, Record] = field(default_factory=dict)
     limits: dict[str, LimitEvent] = field(default_factory=dict)
     missing: bool = False
+    failed: bool = False  # could not be read: tried again next time
     mark: bytes = b""  # hash of the bytes just before `offset`: tells an append from a rewrite
 
     @property
@@ -463,6 +522,8 @@ def scan(path: str, start: int = 0, lines: int = 0) -> FileScan:
     except FileNotFoundError:
         out.missing = True
         return out
+    except OSError as e:
+        return _read_error(path, start, lines, e)
     with f:
         f.seek(start)
         number, pos = lines, start
@@ -487,6 +548,14 @@ def scan(path: str, start: int = 0, lines: int = 0) -> FileScan:
                 (out.skipped if complete else out.tail).append((number, reason))
         out.size = pos
         out.mark = mark(f, out.offset)
+    return out
+
+
+def _read_error(path: str, start: int, lines: int, e: OSError) -> FileScan:
+    out = FileScan(path, start, start, lines, start)
+    why = e.strerror or type(e).__name__
+    out.skipped.append((0, f"cannot read this log ({why}); it is tried again at every sync"))
+    out.failed = True
     return out
 
 
@@ -531,7 +600,7 @@ def _encodable(found: tuple[str, Record] | None, limit: tuple[str, LimitEvent] |
     texts: list[str] = []
     if found is not None:
         key, (usage, env, _) = found
-        texts = [key, usage[2], usage[4], usage[5], *env[2:]]
+        texts = [key, usage[2], usage[4], usage[5], *env[3:]]
     if limit is not None:
         texts += [limit[0], limit[1].session]
     try:
@@ -553,7 +622,10 @@ Progress = Callable[[int, int, int, int], None]  # bytes done, bytes total, file
 
 
 def _scan_job(job: Job) -> FileScan:
-    return scan(*job)
+    try:
+        return scan(*job)
+    except OSError as e:  # an I/O error mid-file: what was read before it is not kept
+        return _read_error(*job, e)
 
 
 def scan_all(
@@ -619,7 +691,7 @@ class Deduper:
             u[6],
             u[7],
         )
-        envelope = (env[0], env[1], *(s.setdefault(t, t) for t in env[2:]))
+        envelope = (env[0], env[1], env[2], *(s.setdefault(t, t) for t in env[3:]))
         return (usage, cast(Envelope, envelope), r[2])
 
     def join_limits(self, found: Mapping[str, LimitEvent]) -> bool:

@@ -1,0 +1,135 @@
+"""Records → ledger rows: which responses count, and their sums per row.
+
+A response counts when it is on the main thread, or when no main-thread response has its
+message id (a sidechain that replays a main-thread message under a new requestId counts once).
+Rows sum the counting responses per ledger, local day, session, model, agent, speed, region and
+prompt band; a row's project and branch are where its session's main thread was working at its
+first response (`attribution.contexts`).
+
+Migrated format-1 rows (`l` lines) stand for responses whose records may be gone. A migrated row
+gives way once the records of its key count at least as many responses (the logs were read
+again: the records are exact); until then the records of that key are not counted on top of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from tokenbook.attribution import Place
+from tokenbook.attribution import contexts
+from tokenbook.events import Tokens
+from tokenbook.ledger import Key
+from tokenbook.ledger import LedgerRow
+from tokenbook.ledger import prompt_band
+from tokenbook.records import Rec
+from tokenbook.records import message_of
+
+RowId = tuple[str, Key]  # (ledger, row key)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    ledger: str
+    row: LedgerRow
+
+
+def counted(records: Iterable[Rec]) -> list[Rec]:
+    recs = list(records)
+    main = {message_of(r.id) for r in recs if r.ctx.main}
+    return [r for r in recs if r.ctx.main or message_of(r.id) not in main]
+
+
+def row_key(r: Rec, tz: ZoneInfo) -> Key:
+    c = r.ctx
+    day = r.at.astimezone(tz).date().isoformat()
+    return (day, c.session, c.model, c.label, c.speed, c.geo, prompt_band(r.tokens.prompt))
+
+
+def superseded(legacy: Mapping[RowId, LedgerRow], keys: Mapping[Key, int]) -> set[RowId]:
+    """Migrated rows whose key now has at least as many counted records."""
+    return {rid for rid, row in legacy.items() if keys.get(rid[1], 0) >= row.responses}
+
+
+def tally(
+    placed: Mapping[str, tuple[str, Rec]],
+    legacy: Mapping[RowId, LedgerRow],
+    timezone: str,
+) -> tuple[dict[RowId, Placed], set[RowId]]:
+    """Every ledger row, and the migrated rows that records replace (to drop on writing)."""
+    tz = ZoneInfo(timezone)
+    recs = counted(r for _, r in placed.values())
+    keyed = [(row_key(r, tz), r) for r in recs]
+    per_key: dict[Key, int] = {}
+    for key, _ in keyed:
+        per_key[key] = per_key.get(key, 0) + 1
+    gone = superseded(legacy, per_key)
+    held = {rid[1] for rid in legacy if rid not in gone}
+    places = contexts(r for _, r in placed.values())
+    sums: dict[RowId, _Sum] = {}
+    for key, r in keyed:
+        if key in held:
+            continue
+        rid = (placed[r.id][0], key)
+        known = sums.get(rid)
+        if known is None:
+            sums[rid] = _Sum(r, places[r.id])
+        else:
+            known.add(r, places[r.id])
+    rows = {rid: Placed(rid[0], s.row(rid[1])) for rid, s in sums.items()}
+    for rid, row in legacy.items():
+        if rid not in gone:
+            rows[rid] = Placed(rid[0], row)
+    return rows, gone
+
+
+class _Sum:
+    """Running totals of one row."""
+
+    __slots__ = ("first", "last", "n", "place", "tokens", "web_fetch", "web_search")
+
+    def __init__(self, r: Rec, place: Place) -> None:
+        t = r.tokens
+        self.n = 1
+        self.tokens = [t.input, t.output, t.cache_write_5m, t.cache_write_1h, t.cache_read]
+        self.web_search, self.web_fetch = r.web_search, r.web_fetch
+        self.first, self.last = (r.at, r.id), r.at
+        self.place = place
+
+    def add(self, r: Rec, place: Place) -> None:
+        t, s = r.tokens, self.tokens
+        self.n += 1
+        s[0] += t.input
+        s[1] += t.output
+        s[2] += t.cache_write_5m
+        s[3] += t.cache_write_1h
+        s[4] += t.cache_read
+        self.web_search += r.web_search
+        self.web_fetch += r.web_fetch
+        if (r.at, r.id) < self.first:
+            self.first, self.place = (r.at, r.id), place
+        self.last = max(self.last, r.at)
+
+    def row(self, key: Key) -> LedgerRow:
+        i, o, w5, w1, cr = self.tokens
+        day, session, model, agent, speed, geo, band = key
+        return LedgerRow(
+            date=date.fromisoformat(day),
+            session=session,
+            model=model,
+            agent=agent,
+            speed=speed,
+            geo=geo,
+            prompt_over=band,
+            responses=self.n,
+            tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
+            web_search=self.web_search,
+            web_fetch=self.web_fetch,
+            first=self.first[0],
+            last=self.last,
+            project=self.place[0],
+            branch=self.place[1],
+        )
