@@ -11,7 +11,7 @@ from tests.helpers import run
 from tests.helpers import snapshot
 from tests.helpers import write_log
 from tokenbook.manual import Entry
-from tokenbook.manual import edit_sessions
+from tokenbook.sessions_edit import edit_sessions
 
 LOG = ("--bet", "auth-login", "--tokens", "120000", "--output", "3000")
 NOTE = ("--model", "claude-sonnet-4-5", "--note", "nightly summariser", "--date", "2026-11-10")

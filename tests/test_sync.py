@@ -27,6 +27,11 @@ def rows_of(vault: Path, name: str) -> list[str]:
     return [ln for ln in ledger(vault, name).split("\n") if ln.startswith("| 20")]
 
 
+def records_of(vault: Path, name: str) -> list[str]:
+    text = (vault / "ledgers" / f"{name}.tsv").read_text()
+    return [ln for ln in text.split("\n") if ln.startswith(("r\t", "c\t"))]
+
+
 def test_second_sync_changes_no_byte(capsys, vault, logs):
     write_log(logs, "p/s.jsonl", [assistant("msg_a", "r"), assistant("msg_b", "r2", branch="main")])
     assert sync(capsys, vault, logs)[0] == 0
@@ -34,7 +39,8 @@ def test_second_sync_changes_no_byte(capsys, vault, logs):
     code, out, _ = sync(capsys, vault, logs)
     assert code == 0
     assert snapshot(vault) == before
-    assert "0 new, 0 updated, 0 moved" in out
+    assert "0 new API response(s), 0 updated" in out
+    assert "moved" not in out
     assert "ledgers written" not in out
     assert "rendered" not in out
 
@@ -61,7 +67,7 @@ def test_continuing_a_session_after_sync_never_double_counts(capsys, vault, logs
     )
     code, out, _ = sync(capsys, vault, logs)
     assert code == 0
-    assert "0 new, 1 updated" in out
+    assert "1 new API response(s), 1 updated" in out
     t = report(capsys, vault, "daily")["totals"]
     assert (t["responses"], t["output_tokens"]) == (3, 312)
     assert len(rows_of(vault, "auth-login")) == 1
@@ -126,7 +132,7 @@ def test_explicit_session_moves_rows_visibly_and_keeps_totals(capsys, vault, log
     bet.write_text(bet.read_text().replace("status: active", "status: active\nsessions: [s-x]"))
     code, out, _ = sync(capsys, vault, logs)
     assert code == 0
-    assert "1 moved" in out
+    assert "moved 1 response(s)" in out
     assert "| s-x |" in ledger(vault, "billing-fix")
     assert "| s-x |" not in ledger(vault, "unassigned")
     assert report(capsys, vault, "daily")["totals"] == before
@@ -165,44 +171,51 @@ def test_partially_deleted_history_keeps_the_larger_snapshot(capsys, vault, logs
 def test_union_merged_ledger_is_read_without_double_counting(capsys, vault, logs):
     write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=5)])
     sync(capsys, vault, logs)
-    small = rows_of(vault, "auth-login")
-    write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=5), assistant("m2", "r", output=7)])
+    small = records_of(vault, "auth-login")
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=9), assistant("m2", "r", output=7)])
     sync(capsys, vault, logs)
-    big = rows_of(vault, "auth-login")
+    big = records_of(vault, "auth-login")
     assert small != big
-    # What git's union merge leaves: both clones' snapshots of one key, in any order.
-    path = vault / "ledgers/auth-login.md"
-    path.write_text(path.read_text() + small[0] + "\n" + big[0] + "\n")
+    # What git's union merge leaves: both clones' versions of a response, in any order.
+    path = vault / "ledgers/auth-login.tsv"
+    path.write_text(path.read_text() + "\n".join(small) + "\n")
     t = report(capsys, vault, "daily")["totals"]
-    assert (t["responses"], t["output_tokens"]) == (2, 12)
+    assert (t["responses"], t["output_tokens"]) == (2, 16)
     code, _, _ = run(capsys, "render", "--check", "--vault", vault)
     assert code == 0  # the rendered files agree with the resolved rows
     path.unlink()
-    sync(capsys, vault, logs)  # rebuilt from logs: identical rows
-    assert rows_of(vault, "auth-login") == big
+    (vault / "ledgers/auth-login.md").unlink()
+    sync(capsys, vault, logs)  # rebuilt from logs: identical records
+    assert records_of(vault, "auth-login") == big
 
 
 def test_sync_canonicalises_a_merged_ledger(capsys, vault, logs):
     write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=5)])
     sync(capsys, vault, logs)
-    path = vault / "ledgers/auth-login.md"
-    clean = path.read_bytes()
-    path.write_bytes(clean + rows_of(vault, "auth-login")[0].encode() + b"\n")
+    path, summary = vault / "ledgers/auth-login.tsv", vault / "ledgers/auth-login.md"
+    clean, clean_summary = path.read_bytes(), summary.read_bytes()
+    path.write_bytes(clean + records_of(vault, "auth-login")[-1].encode() + b"\n")
+    summary.write_bytes(clean_summary + rows_of(vault, "auth-login")[0].encode() + b"\n")
+    code, _, err = run(capsys, "check", "--vault", vault)
+    assert code == 1
+    assert f"{summary}:1: this summary does not match its records" in err
     sync(capsys, vault, logs)
-    assert path.read_bytes() == clean
+    assert (path.read_bytes(), summary.read_bytes()) == (clean, clean_summary)
 
 
 def test_sync_refuses_to_write_over_a_ledger_it_cannot_read(capsys, vault, logs):
     write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
     sync(capsys, vault, logs)
-    path = vault / "ledgers/auth-login.md"
-    broken = path.read_text().replace("| main | standard |", "| main | standard | extra |")
-    path.write_text(broken)
+    path = vault / "ledgers/auth-login.tsv"
+    lines = path.read_text().split("\n")
+    number = next(i for i, ln in enumerate(lines, start=1) if ln.startswith("r\t"))
+    lines[number - 1] += "\textra"
+    path.write_text("\n".join(lines))
     write_log(logs, "p/t.jsonl", [assistant("m9", "r", session="other")])
     before = snapshot(vault)
     code, _, err = sync(capsys, vault, logs)
     assert code == 1
-    assert f"{path}:15: row has 20 cells, the header 19" in err
+    assert f"{path}:{number}: record line has 12 fields, expected 11" in err
     assert "Traceback" not in err
     assert snapshot(vault) == before
 

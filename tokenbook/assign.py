@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from tokenbook.alerts import Alert
+from tokenbook.crossings import crossed_by_write
+from tokenbook.crossings import known_before
 from tokenbook.errors import TokenbookError
 from tokenbook.errors import VaultError
 from tokenbook.fileio import vault_lock
@@ -61,6 +64,7 @@ class Assigned:
     moves: Moves
     ledgers_written: list[str]
     rendered: list[str]
+    alerts: list[Alert]
 
     @property
     def moved_responses(self) -> int:
@@ -137,6 +141,7 @@ def assign_session(root: Path, session: str, bet: str, *, lock_wait: float = 10.
                 write_if_changed(path, text)
             raise
         ledgers = load_ledgers(vault, {session: bet})
+        known = known_before(vault, load_ledgers(vault))
 
         def to_bet(_: str, item: object) -> str | None:
             mine = item.ctx.session if isinstance(item, Rec) else getattr(item, "session", None)
@@ -146,4 +151,5 @@ def assign_session(root: Path, session: str, bet: str, *, lock_wait: float = 10.
         ledgers.retally()
         written = write_ledgers(ledgers, touched_by(moves))
         edited = sorted(str(p.relative_to(root)) for p in edits)
-        return Assigned(bet, info, edited, moves, written, render_all(vault, ledgers))
+        alerts = crossed_by_write(vault, known, ledgers)
+        return Assigned(bet, info, edited, moves, written, render_all(vault, ledgers), alerts)

@@ -108,6 +108,10 @@ class _Index:
     vault: Fingerprint = ()  # the whole vault after the last sync
     rendered: bool = False  # whether the last sync rendered
     unpriced: list[str] = field(default_factory=list)  # what the last sync found unpriced
+    # Thresholds crossed as of the last command that wrote ledgers (bet, cycle, threshold):
+    # an appetite edit or a merge crosses one that the ledgers before the next sync already
+    # cross. None: not known (a new cache): the ledgers before the command decide.
+    alerted: list[tuple[str, str, int]] | None = None
 
 
 class SyncCache:
@@ -215,12 +219,20 @@ class SyncCache:
         self.index.unpriced, self.index.vault = unpriced, vault
         i = self.index
         index = marshal.dumps(
-            (i.timezone, i.files, i.agents, i.ledgers, i.vault, i.rendered, i.unpriced)
+            (i.timezone, i.files, i.agents, i.ledgers, i.vault, i.rendered, i.unpriced, i.alerted)
         )
         head = _HEAD.pack(len(index), zlib.crc32(index))
         with contextlib.suppress(OSError):  # disposable: without it the next sync reads more
             _write_atomic(self.path, [MAGIC, head, index])
         self.dirty = False
+
+    def save_alerted(self, alerted: list[tuple[str, str, int]]) -> None:
+        """Record the thresholds crossed now (a command other than sync wrote the ledgers)."""
+        if alerted != self.index.alerted:
+            self.index.alerted = alerted
+            self.dirty = True
+            i = self.index
+            self.save(ledgers=i.ledgers, vault=i.vault, rendered=i.rendered, unpriced=i.unpriced)
 
     def problems(self) -> list[Skipped]:
         """Every problem known in the logs read so far (for status, check and doctor)."""

@@ -28,7 +28,8 @@ COMMANDS: dict[str, str] = {
     "statusline": "print one status line for Claude Code (reads its session JSON on stdin)",
     "diff": "markdown for a PR description: usage, appetite, sessions, alerts, prices vs REV",
     "log": "add usage that no log records (API calls from scripts, other tools) to a bet's ledger",
-    "assign": "move a session's usage to a bet (edits `sessions:` lists, moves ledger rows)",
+    "assign": "move a session's usage to a bet (edits `sessions:` lists, moves its responses)",
+    "reattribute": "preview (or --write) moving usage already in bets by today's match rules",
     "export": "print every ledger row with its cost, as CSV or JSON",
 }
 

@@ -18,6 +18,9 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tokenbook.alerts import Alert
+from tokenbook.crossings import crossed_by_write
+from tokenbook.crossings import known_before
 from tokenbook.errors import TokenbookError
 from tokenbook.events import Tokens
 from tokenbook.fileio import vault_lock
@@ -74,6 +77,7 @@ class Logged:
     session: str
     added: bool
     rendered: list[str]
+    alerts: list[Alert]
 
 
 def known_bet(vault: Vault, bet: str, allow_unassigned: bool) -> None:
@@ -94,10 +98,13 @@ def log_usage(root: Path, entry: Entry, *, lock_wait: float = 10.0) -> Logged:
         vault = load_vault(root)
         known_bet(vault, entry.bet, allow_unassigned=True)
         ledgers = load_ledgers(vault)
+        known = known_before(vault, ledgers)
         rec = entry_rec(entry, vault.settings.timezone)
         added = rec.id not in ledgers.records
+        alerts = []
         if added:
             ledgers.place(rec, entry.bet)
             ledgers.retally()
             write_ledgers(ledgers, {entry.bet})
-        return Logged(entry.session, added, render_all(vault, ledgers))
+            alerts = crossed_by_write(vault, known, ledgers)
+        return Logged(entry.session, added, render_all(vault, ledgers), alerts)

@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from tokenbook.alerts import Alert
-from tokenbook.alerts import active_alerts
-from tokenbook.alerts import new_alerts
 from tokenbook.attribution import Ambiguous
 from tokenbook.attribution import Attributor
 from tokenbook.cache import SyncCache
 from tokenbook.cache import Update
 from tokenbook.cache import ledger_fingerprint
 from tokenbook.cache import vault_fingerprint
+from tokenbook.crossings import crossed
+from tokenbook.crossings import known_alerts
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
 from tokenbook.events import LimitEvent
@@ -78,11 +79,14 @@ def sync(
     render: bool = True,
     lock_wait: float = 10.0,
     progress: Progress | None = None,
+    rebuild: bool = False,
 ) -> SyncResult:
     """Count new usage from the logs into the ledgers, then render. Safe to re-run.
 
     Only bytes appended since the last sync are read (the cache in `.tokenbook-cache/`);
-    `progress(bytes done, bytes total, files done, files total)` is called while reading."""
+    `progress(bytes done, bytes total, files done, files total)` is called while reading.
+    `rebuild`: read every log again and let the records of a session and day replace the
+    migrated format-1 rows of that session and day (history whose logs are gone is kept)."""
     require_vault(root)
     with vault_lock(root, wait_seconds=lock_wait):
         cache = SyncCache.load(root)
@@ -90,7 +94,9 @@ def sync(
         fingerprint = vault_fingerprint(root)
         behind = ledger_fingerprint(root) != cache.index.ledgers
         update = None
-        if not behind and cache.unchanged_vault(render, fingerprint):
+        if rebuild:
+            cache.forget_files()
+        if not behind and not rebuild and cache.unchanged_vault(render, fingerprint):
             # Same vault as after the last sync: only new log bytes can change anything.
             update = cache.read(log_dirs, progress)
             if update.empty:
@@ -109,7 +115,9 @@ def sync(
             cache.forget_files()  # a record the ledgers lost comes back from the logs
         update = update or cache.read(log_dirs, progress)
         result = _result(update)
-        result.rendered = _write(root, vault, cache, update, result, render)
+        # Ledgers changed behind our back (a merge, an edit): all are made canonical again.
+        rewrite = behind or rebuild
+        result.rendered = _write(root, vault, cache, update, result, (render, rewrite, rebuild))
         cache.save(
             ledgers=ledger_fingerprint(root),
             vault=fingerprint,
@@ -120,14 +128,25 @@ def sync(
 
 
 def _write(
-    root: Path, vault: Vault, cache: SyncCache, update: Update, result: SyncResult, render: bool
+    root: Path,
+    vault: Vault,
+    cache: SyncCache,
+    update: Update,
+    result: SyncResult,
+    flags: tuple[bool, bool, bool],
 ) -> list[str]:
-    """Join the update into the ledgers, place, write; return the rendered files."""
+    """Join the update into the ledgers, place, write; return the rendered files. `flags`:
+    render; rewrite every ledger; drop migrated rows that records cover (`--rebuild`)."""
+    render, rewrite, rebuild = flags
     attributor = Attributor(vault)
     ledgers = load_ledgers(vault, attributor.explicit)
-    alerted = active_alerts(vault, ledgers)
+    alerted = known_alerts(cache, vault, ledgers)
     known_limits = load_limits(root)
     touched = _join(ledgers, update, result, attributor)
+    if rebuild:
+        touched |= _rebuild(ledgers)
+    if rewrite:
+        touched |= set(ledgers.files)
     moves = claim_unassigned(ledgers, attributor)
     for pair, m in move(ledgers, explicit_decider(attributor)).items():
         moves.setdefault(pair, Move(*pair)).responses += m.responses
@@ -136,12 +155,12 @@ def _write(
     touched |= touched_by(moves)
     ledgers.retally()
     result.migrated = sorted(n for n, f in ledgers.files.items() if f.migrating)
-    rewrite = set(ledgers.files) if ledgers.duplicates() or ledgers.in_two else set()
+    merged = set(ledgers.files) if ledgers.duplicates() or ledgers.in_two else set()
     dropped = {rid[0] for rid in ledgers.dropped}
-    names = touched | rewrite | dropped | set(result.migrated) | {UNASSIGNED}
+    names = touched | merged | dropped | set(result.migrated) | {UNASSIGNED}
     result.ledgers_written = write_ledgers(ledgers, names)
     result.responses = sum(p.row.responses for p in ledgers.rows.values())
-    result.alerts = new_alerts(alerted, active_alerts(vault, ledgers))
+    result.alerts = crossed(cache, vault, alerted, ledgers)
     result.limits_written = write_limits(root, merge_limits(known_limits, result.limits))
     result.ambiguous = sorted(attributor.ambiguous.values(), key=lambda a: a.session)
     book = PriceBook(vault)
@@ -174,6 +193,16 @@ def _join(
     touched |= place_new(ledgers, new, attributor)
     result.new_responses = len(new)
     return touched
+
+
+def _rebuild(ledgers: LedgerSet) -> set[str]:
+    """Drop the migrated rows of every session and day the records cover."""
+    tz = ZoneInfo(ledgers.timezone)
+    covered = {(r.ctx.session, r.at.astimezone(tz).date()) for _, r in ledgers.records.values()}
+    gone = [rid for rid, row in ledgers.legacy.items() if (row.session, row.date) in covered]
+    for rid in gone:
+        del ledgers.legacy[rid]
+    return {rid[0] for rid in gone}
 
 
 def _type_agents(ledgers: LedgerSet, agents: dict[str, str]) -> set[str]:

@@ -34,4 +34,6 @@ def run(args: argparse.Namespace) -> int:
     )
     for m in result.moves.values():
         print(f"  {m}")
+    for alert in result.alerts:
+        print(f"alert: {alert}")
     return 0

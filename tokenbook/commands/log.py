@@ -53,4 +53,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"logged {entry.input + entry.output:,} tokens to {entry.bet} as {logged.session}")
     else:
         print(f"already logged as {logged.session}; nothing changed (change --note to add another)")
+    for alert in logged.alerts:
+        print(f"alert: {alert}")
     return 0

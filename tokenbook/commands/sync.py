@@ -29,7 +29,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long to wait for another sync's lock before giving up (default 10)",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    p.add_argument(
+        "--quiet", "-q", action="store_true", help="print only what is new: problems, moves"
+    )
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="read every log again; records replace migrated format-1 rows of the same "
+        "session and day (what `check` suggests for a suspected double count)",
+    )
 
 
 class ProgressBar:
@@ -81,6 +89,10 @@ def _print(result: SyncResult, quiet: bool) -> None:
             print("rendered: " + ", ".join(result.rendered))
     for m in result.moved:
         print(m)
+    _print_problems(result, quiet)
+
+
+def _print_problems(result: SyncResult, quiet: bool) -> None:
     if result.skipped:
         print(f"skipped {len(result.skipped)} log line(s) or file(s):", file=sys.stderr)
         for s in result.skipped[:SHOW_SKIPPED]:
@@ -90,7 +102,7 @@ def _print(result: SyncResult, quiet: bool) -> None:
     elif result.skipped_total and not quiet:
         print(
             f"{result.skipped_total} log line(s) skipped in earlier syncs "
-            "(`tokenbook check --logs` lists them)",
+            "(`tokenbook check` lists them)",
             file=sys.stderr,
         )
     if not quiet or result.new_responses:
@@ -116,7 +128,14 @@ def run(args: argparse.Namespace) -> int:
     _warn_missing_logs(dirs)
     bar = ProgressBar() if sys.stderr.isatty() and not args.quiet else None
     try:
-        result = sync(root, dirs, render=not args.no_render, lock_wait=args.wait, progress=bar)
+        result = sync(
+            root,
+            dirs,
+            render=not args.no_render,
+            lock_wait=args.wait,
+            progress=bar,
+            rebuild=args.rebuild,
+        )
     finally:
         if bar is not None:
             bar.close()
