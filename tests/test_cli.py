@@ -338,7 +338,8 @@ def test_report_on_a_vault_without_usage(capsys, vault):
 def test_check_reports_vault_and_ledger_problems_in_one_run(capsys, vault, logs):
     write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
     run(capsys, "sync", "--vault", vault, "--logs", logs)
-    ledger = vault / "ledgers/auth-login.md"
+    ledger = vault / "ledgers/auth-login.tsv"
+    marker = len(ledger.read_text().splitlines()) + 1
     ledger.write_text(ledger.read_text() + "<<<<<<< HEAD\n")
     bet = vault / "bets/billing-fix.md"
     bet.write_text(bet.read_text().replace("max_iterations: 6", "max_iterations: many"))
@@ -347,4 +348,4 @@ def test_check_reports_vault_and_ledger_problems_in_one_run(capsys, vault, logs)
     lines = err.strip().split("\n")
     assert len(lines) == 2
     assert lines[0].startswith(f"{bet}:6: `max_iterations`")
-    assert lines[1].startswith(f"{ledger}:16: git merge-conflict marker")
+    assert lines[1].startswith(f"{ledger}:{marker}: git merge-conflict marker")

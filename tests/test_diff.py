@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import assistant
+from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import write_log
 from tests.test_git import Git
@@ -55,9 +56,7 @@ def test_a_pr_shows_usage_sessions_alerts_and_prices(capsys, repo, logs):
 
     out = diff(capsys, budget, "HEAD")
     (session,) = [
-        ln.split(" | ")[1]
-        for ln in (budget / "ledgers" / "cafe-ui.md").read_text().split("\n")
-        if ln.startswith("| 2026")
+        r["session"] for r in report(capsys, budget, "session", "--bet", "cafe-ui")["rows"]
     ]
     assert out == (
         "## Token budget since `HEAD`\n"

@@ -253,7 +253,7 @@ def test_two_clones_merge_without_conflict_or_double_counting(capsys, git, seede
     logs_a, logs_b, everything = write_logs(tmp_path, month)
     empty = tmp_path / "claude-empty"
 
-    assert "6 API responses" in sync(capsys, a, logs_a)  # 4 own + sh1, sh2 (a placeholder)
+    assert "the ledgers count 6" in sync(capsys, a, logs_a)  # 4 own + sh1, sh2 (a placeholder)
     sync(capsys, b, logs_b)
     assert "!! .tokenbook.lock" in git(a, "status", "--porcelain", "--ignored").splitlines()
     git.commit_all(a, "sync on A")
@@ -303,14 +303,14 @@ def test_two_clones_merge_without_conflict_or_double_counting(capsys, git, seede
     for repo in (a, b):
         before = snapshot(repo)
         for logs in (logs_a, logs_b):
-            assert "0 new, 0 updated, 0 moved" in sync(capsys, repo, logs)
+            assert "0 new API response(s), 0 updated" in sync(capsys, repo, logs)
         assert snapshot(repo) == before
     tracked = {k: v for k, v in snapshot(a).items() if not k.startswith(".git")}
     assert tracked == {k: v for k, v in snapshot(b).items() if not k.startswith(".git")}
     assert {k for k in tracked if k.startswith("ledgers/")} == {
-        "ledgers/first-feature.md",
-        "ledgers/maintenance.md",
-        "ledgers/unassigned.md",
+        f"ledgers/{name}{suffix}"
+        for name in ("first-feature", "maintenance", "unassigned")
+        for suffix in (".md", ".tsv")
     }
 
     # Both clones commit the canonical state; merging identical changes is clean too.

@@ -92,9 +92,12 @@ def test_hostile_values_from_logs_stay_inert(capsys, vault, logs, tmp_path):
     assert not [p for p in tmp_path.rglob("*escaped*")]
     written = {f for f in _files(vault) if f.split("/")[0] in ("ledgers", "progress")}
     bets = {p.stem for p in (vault / "bets").glob("*.md")}
-    assert written <= {f"ledgers/{b}.md" for b in [*bets, "unassigned"]} | {
-        f"progress/{b}.md" for b in bets
-    }
+    ledgers = {f"ledgers/{b}{s}" for b in [*bets, "unassigned"] for s in (".md", ".tsv")}
+    assert written <= ledgers | {f"progress/{b}.md" for b in bets}
+    for name in written:
+        if name.endswith(".tsv"):  # every line one record: no value split it
+            lines = (vault / name).read_text(encoding="utf-8").split("\n")
+            assert all(ln[:2] in ("c\t", "r\t", "l\t", "# ") for ln in lines if ln), name
     assert "ledgers/auth-login.md" in written  # the hostile branch matched `feature/auth-*`
 
     for name in sorted(_files(vault)):
@@ -355,11 +358,18 @@ def test_ledgers_deleted_or_edited_behind_the_cache_are_restored_or_kept(capsys,
     (vault / "ledgers" / "auth-login.md").unlink()
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
     assert snapshot(vault) == before
-    unassigned = vault / "ledgers" / "unassigned.md"
-    added = (
-        "| 2026-11-05 | by-hand | m | main | standard |  | 0 | 1 | 1 | 1 | 1 | 0 | 1 | 0 | 0 "
-        "| 2026-11-05T10:00:00Z | 2026-11-05T10:00:00Z | p | b |\n"
-    )
-    unassigned.write_text(unassigned.read_text(encoding="utf-8") + added, encoding="utf-8")
+    for suffix in (".md", ".tsv"):
+        (vault / "ledgers" / f"auth-login{suffix}").unlink()
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
-    assert "| by-hand |" in unassigned.read_text(encoding="utf-8")
+    assert snapshot(vault) == before
+    records = vault / "ledgers" / "unassigned.tsv"
+    added = "\t".join(
+        [
+            *["l", "2026-11-05", "by-hand", "m", "main", "standard", "", "0", "1", "1", "1", "1"],
+            *["0", "1", "0", "0", "2026-11-05T10:00:00Z", "2026-11-05T10:00:00Z", "p", "b"],
+        ]
+    )
+    records.write_text(records.read_text(encoding="utf-8") + added + "\n", encoding="utf-8")
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    assert "\tby-hand\t" in records.read_text(encoding="utf-8")
+    assert "| by-hand |" in (vault / "ledgers" / "unassigned.md").read_text(encoding="utf-8")

@@ -49,7 +49,7 @@ def cold(capsys: Any, vault: Path, logs: Path, tmp_path: Path) -> dict[str, byte
 def resynced_without_cache(capsys: Any, vault: Path, logs: Path) -> dict[str, bytes]:
     before = snapshot(vault)
     shutil.rmtree(vault / CACHE_DIR)
-    assert "0 new, 0 updated, 0 moved" in sync(capsys, vault, logs)
+    assert "0 new API response(s), 0 updated" in sync(capsys, vault, logs)
     assert snapshot(vault) == before
     return before
 
@@ -65,7 +65,7 @@ def test_appends_mid_line_late_final_lines_and_resumed_copies_equal_one_cold_syn
     half = json.dumps(assistant("msg_b", "req_b", output=50, ts="2026-11-03T10:01:00.000Z"))
     append(path, half[:40], newline=False)  # the session is writing this line right now
     out = sync(capsys, vault, logs)
-    assert "1 API responses" in out
+    assert "the ledgers count 1" in out
     # The line is completed, the final streamed line of msg_a arrives with more output, and a
     # subagent's progress copy and its own file appear.
     sub = assistant("msg_s", "req_s", sidechain=True, agent_id="ag1", output=7)
@@ -95,7 +95,7 @@ def test_appends_mid_line_late_final_lines_and_resumed_copies_equal_one_cold_syn
         ],
     )
     out = sync(capsys, vault, logs)
-    assert "5 API responses" in out
+    assert "the ledgers count 5" in out
     ledger = (vault / "ledgers/auth-login.md").read_text()
     assert "| Explore |" in ledger
     assert snapshot(vault) == cold(capsys, vault, logs, tmp_path)
@@ -136,7 +136,7 @@ def test_rewritten_shorter_or_deleted_logs_keep_their_rows(capsys, vault, logs):
     path.write_text(json.dumps(assistant("msg_z", "req_z", output=1)) + "\n")  # shorter
     other.unlink()
     out = sync(capsys, vault, logs)
-    assert "4 API responses" in out  # nothing taken out
+    assert "the ledgers count 4" in out  # nothing taken out
     after = snapshot(vault)
     assert after != before
     assert resynced_without_cache(capsys, vault, logs) == after
@@ -149,7 +149,10 @@ def test_no_op_sync_reads_nothing_and_a_corrupt_or_old_cache_is_rebuilt(capsys, 
     cache = vault / CACHE_DIR / CACHE_FILE
     _, out, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
     assert "read 0 of 1 log file(s), 0 new bytes" in out
-    assert f"{logs / 'projects' / LOG}:2: not a complete JSON object" in err  # still reported
+    # Reported when first seen; afterwards summed up in one line (`check` lists it).
+    assert "1 log line(s) skipped in earlier syncs" in err
+    _, _, err = run(capsys, "check", "--vault", vault)
+    assert f"{logs / 'projects' / LOG}:2: not a complete JSON object" in err
     good = cache.read_bytes()
     for damaged in (b"garbage", good[:-10], good.replace(MAGIC, b"tokenbook sync cache 0\n"), b""):
         cache.write_bytes(damaged)
@@ -217,7 +220,7 @@ def test_a_cache_that_cannot_be_written_only_costs_time(capsys, vault, logs):
     (vault / CACHE_DIR / CACHE_FILE).mkdir(parents=True)  # neither readable nor writable
     assert "read 1 of 1 log file(s)" in sync(capsys, vault, logs)
     assert "read 1 of 1 log file(s)" in sync(capsys, vault, logs)  # read again, same result
-    assert "1 API responses" in sync(capsys, vault, logs)
+    assert "the ledgers count 1" in sync(capsys, vault, logs)
 
 
 def _sync_ok(capsys, vault, logs):
@@ -277,13 +280,13 @@ def test_a_merged_later_snapshot_is_not_replaced_by_an_older_view(capsys, vault,
     more tokens); this clone's logs only ever saw the placeholder. Nothing is lost on merge."""
     write_log(logs, "p/s.jsonl", [assistant("msg_a", "req_a", output=2)])
     _sync_ok(capsys, vault, logs)
-    ledger = vault / "ledgers/auth-login.md"
+    ledger = vault / "ledgers/auth-login.tsv"
     other_logs = tmp_path / "other"
     write_log(other_logs, "p/s.jsonl", [assistant("msg_a", "req_a", output=500)])
     other = tmp_path / "other-vault"
     shutil.copytree(vault, other, ignore=shutil.ignore_patterns(".tokenbook*"))
     _sync_ok(capsys, other, other_logs)
-    merged = ledger.read_text() + (other / "ledgers/auth-login.md").read_text().splitlines()[-1]
-    ledger.write_text(merged + "\n")  # what git's union merge leaves
+    merged = ledger.read_text() + (other / "ledgers/auth-login.tsv").read_text()
+    ledger.write_text(merged)  # what git's union merge leaves: both sides' lines
     _sync_ok(capsys, vault, logs)  # the ledgers changed behind the cache: every row regrouped
     assert report(capsys, vault, "daily")["totals"]["output_tokens"] == 500

@@ -168,9 +168,9 @@ def test_prompt_band_text_round_trips(tmp_path):
 def test_sync_refuses_to_write_when_a_ledger_has_a_conflict_marker(capsys, vault, logs):
     write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
-    path = vault / "ledgers/auth-login.md"
+    path = vault / "ledgers/auth-login.tsv"
     lines = path.read_text().split("\n")
-    lines[14:15] = ["<<<<<<< HEAD", lines[14], "=======", lines[14], ">>>>>>> other"]
+    lines[2:3] = ["<<<<<<< HEAD", lines[2], "=======", lines[2], ">>>>>>> other"]
     path.write_text("\n".join(lines))
     write_log(logs, "p/t.jsonl", [assistant("m9", "r", session="other", branch="main")])
     before = snapshot(vault)
@@ -180,9 +180,9 @@ def test_sync_refuses_to_write_when_a_ledger_has_a_conflict_marker(capsys, vault
     assert "Traceback" not in err
     assert err.splitlines() == [
         f"{path}:{n}: git merge-conflict marker in a ledger; keep the rows of both sides, delete "
-        "the marker lines, and add `ledgers/*.md merge=union` to .gitattributes so git merges "
-        "ledgers by itself"
-        for n in (15, 17, 19)
+        "the marker lines, and add `ledgers/*.md merge=union` and `ledgers/*.tsv merge=union` to "
+        ".gitattributes so git merges ledgers by itself"
+        for n in (3, 5, 7)
     ]
     assert snapshot(vault) == before
 

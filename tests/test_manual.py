@@ -36,9 +36,8 @@ def test_log_appends_one_priced_row_once(capsys, vault):
     assert out == f"logged 123,000 tokens to auth-login as {session}\n"
     assert session.startswith("manual-")
     assert rows(vault, "auth-login") == [
-        f"| 2026-11-10 | {session} | claude-sonnet-4-5 | manual | standard |  | 0 | 1 | 120000 "
-        "| 3000 | 0 | 0 | 0 | 0 | 0 | 2026-11-10T00:00:00Z | 2026-11-10T00:00:00Z "
-        "| nightly summariser |  |"
+        f"| 2026-11-10 | {session[:8]}… | claude-sonnet-4-5 | manual | 1 | 120,000 | 3,000 | 0 | 0 "
+        "| nightly summariser |"
     ]
     # Sonnet 4.5: $3 per million input, $15 per million output: 0.36 + 0.045.
     totals = report(capsys, vault, "daily", "--bet", "auth-login")["totals"]
@@ -88,7 +87,12 @@ def test_assign_edits_one_line_moves_rows_and_survives_sync(capsys, vault, logs)
 
     code, out, err = run(capsys, "assign", "s-x", "cafe-ui", "--vault", vault)
     assert (code, err) == (0, "")
-    assert out == "s-x → cafe-ui: edited bets/cafe-ui.md; moved 1 row(s)\n"
+    assert out.split("\n")[1:] == [
+        "s-x → cafe-ui: edited bets/cafe-ui.md; moved 1 response(s)",
+        "  moved 1 response(s), 6,110 tokens, from unassigned to cafe-ui",
+        "",
+    ]
+    assert out.startswith("session s-x: 2026-11-03, project /home/dev/src/webapp, 1 response(s)")
     lines = original.split("\n")
     closing = lines.index("---", 1)
     assert bet_file.read_text().split("\n") == [
@@ -116,13 +120,13 @@ def test_assign_edits_one_line_moves_rows_and_survives_sync(capsys, vault, logs)
     # Reassigning takes it off the first bet's list: that file is byte-identical again.
     code, out, _ = run(capsys, "assign", "s-x", "data-pipeline", "--vault", vault)
     assert code == 0
-    assert out.startswith("s-x → data-pipeline: edited bets/cafe-ui.md, bets/data-pipeline.md;")
+    assert "s-x → data-pipeline: edited bets/cafe-ui.md, bets/data-pipeline.md;" in out
     assert bet_file.read_text() == original
     assert len(rows(vault, "data-pipeline")) == 2
     assert run(capsys, "check", "--vault", vault)[0] == 0
     before = snapshot(vault)
     code, out, _ = run(capsys, "assign", "s-x", "data-pipeline", "--vault", vault)
-    assert out == "s-x → data-pipeline: edited no bet file (already listed); moved 0 row(s)\n"
+    assert "s-x → data-pipeline: edited no bet file (already listed); moved 0 response(s)\n" in out
     assert snapshot(vault) == before
 
 
@@ -163,3 +167,28 @@ def test_crlf_files_keep_their_line_endings(tmp_path):
     assert (
         edit_sessions(path, "c", add=True) == "---\r\ncycle: x\r\nsessions: [c]\r\n---\r\nbody\r\n"
     )
+
+
+def test_assign_resolves_a_printed_prefix_and_refuses_what_it_cannot_name(capsys, vault, logs):
+    """Reports print `03eb5929…`; assign takes that form, and refuses an empty, unknown or
+    ambiguous id before writing anything."""
+    for session in ("03eb5929-aaaa-4000-8000-000000000001", "03eb5929-bbbb-4000-8000-000000000002"):
+        write_log(logs, f"p/{session}.jsonl", [assistant(f"m-{session}", "r", session=session)])
+    write_log(logs, "p/x.jsonl", [assistant("m-x", "r", session="7f00aa11-cccc-4000-8000-0000")])
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    before = snapshot(vault)
+    for given, message in [
+        ("", "the session id is empty"),
+        ("03eb5929…", "'03eb5929…' names 2 sessions"),
+        ("deadbeef", "no session 'deadbeef' in the ledgers"),
+    ]:
+        code, _, err = run(capsys, "assign", given, "cafe-ui", "--vault", vault)
+        assert (code, message in err) == (1, True), err
+        assert snapshot(vault) == before
+    code, out, _ = run(capsys, "assign", "7f00aa11…", "cafe-ui", "--dry-run", "--vault", vault)
+    assert code == 0
+    assert out.startswith("session 7f00aa11-cccc-4000-8000-0000: 2026-11-03, project")
+    assert snapshot(vault) == before
+    code, out, _ = run(capsys, "assign", "7f00aa11…", "cafe-ui", "--vault", vault)
+    assert "moved 1 response(s)" in out
+    assert 'sessions: ["7f00aa11-cccc-4000-8000-0000"]' in (vault / "bets/cafe-ui.md").read_text()

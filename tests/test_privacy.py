@@ -190,14 +190,22 @@ def test_no_sentinel_from_a_realistic_corpus_reaches_the_vault_or_the_cache(
 
 
 def test_the_ledger_holds_exactly_the_documented_columns(capsys, vault, logs):
-    """The README's list of stored fields is this header: a new column needs a README line."""
+    """docs/ledgers.md's list of stored fields is the summary's header and the record fields: a
+    new column needs a line there."""
     write_log(logs, "p/sess-1.jsonl", [assistant("msg_1")])
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
     header = next(
         ln for ln in (vault / "ledgers" / "auth-login.md").read_text().split("\n") if ln[:1] == "|"
     )
     columns = [c.strip() for c in header.strip("|").split("|")]
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("### What tokenbook stores", 1)[1].split("\n## ", 1)[0]
+    columns += ["source", "session", "project", "branch", "agent_id", "agent", "model", "speed"]
+    columns += ["geo", "main", "input", "output", "cache_write_5m", "cache_write_1h", "cache_read"]
+    columns += ["web_search", "web_fetch", "copy", "prompt_over", "first", "last"]
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "ledgers.md").read_text()
+    section = docs.split("### What tokenbook stores", 1)[1].split("\n## ", 1)[0]
     for column in columns:
         assert f"`{column}`" in section, f"ledger column {column} is not documented"
+    fields = [
+        len(ln.split("\t")) for ln in (vault / "ledgers" / "auth-login.tsv").read_text().split("\n")
+    ]
+    assert set(fields) == {1, 12}  # the header, `c` and `r` lines: the fields listed above

@@ -77,8 +77,8 @@ def test_agent_progress_copy_takes_the_outer_envelope(capsys: Any, vault: Path, 
     sub = assistant("msg_s1", "req_s1", output=300, sidechain=True, agent_id="a1b2c3d",
                     session=PARENT, ts="2026-11-03T10:01:00.000Z")  # fmt: skip
     main = assistant("msg_m1", "req_m1", session=PARENT)
-    write_log(logs, f"-home-dev-src-webapp/{PARENT}.jsonl",
-              [main, progress_copy(sub, agent_id="a1b2c3d", ts="2026-11-03T10:01:01.000Z")])  # fmt: skip
+    copy = progress_copy(sub, agent_id="a1b2c3d", ts="2026-11-03T10:01:01.000Z")
+    write_log(logs, f"-home-dev-src-webapp/{PARENT}.jsonl", [main, copy])
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
     sessions = {r["session"]: r["total_tokens"] for r in _rows(capsys, vault, "session")}
     assert set(sessions) == {PARENT}

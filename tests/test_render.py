@@ -51,7 +51,7 @@ def test_quick_start_sync_of_the_example_changes_nothing(capsys, example):
     before = snapshot(example)
     code, out, err = run(capsys, "sync", "--vault", example)
     assert code == 0, err
-    assert "0 new, 0 updated, 0 moved" in out
+    assert "0 new API response(s), 0 updated" in out
     assert snapshot(example) == before
 
 

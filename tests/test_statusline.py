@@ -18,6 +18,7 @@ from tests.helpers import assistant
 from tests.helpers import run
 from tests.helpers import write_log
 from tokenbook.attribution import Attributor
+from tokenbook.sessions_edit import edit_sessions
 from tokenbook.statusline import SUMMARY
 from tokenbook.statusline import attribute
 from tokenbook.statusline import read_summary
@@ -208,7 +209,11 @@ def test_the_summary_attribution_equals_the_attributor(capsys, vault):
             '  - project: "*/data_pipeline"\n  - branch: "feature/*"\n    project: "*/webapp"',
         )
     )
-    assert run(capsys, "assign", "s-explicit", "cafe-ui", "--vault", vault)[0] == 0
+    cafe = vault / "bets" / "cafe-ui.md"
+    listed = edit_sessions(cafe, "s-explicit", add=True)
+    assert listed is not None
+    cafe.write_text(listed)
+    assert run(capsys, "render", "--vault", vault)[0] == 0
     summary = read_summary(vault)
     loaded = load_vault(vault)
     projects = ["/home/dev/src/webapp", "/home/dev/src/café-ui", "/srv/data_pipeline", "", "/x"]

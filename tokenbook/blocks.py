@@ -205,7 +205,7 @@ def entries(
             ledger_of[key] = known.ledger
     out = [
         Entry(p.row.first, p.row.last, p.ledger, row=p.row)
-        for key, p in ledgers.rows.items()
+        for (_, key), p in ledgers.rows.items()
         if key not in ledger_of
     ]
     for key, e in keyed:

@@ -342,7 +342,8 @@ def _summary(
 
 _CONFLICT_HELP = (
     "git merge-conflict marker in a ledger; keep the rows of both sides, delete the marker "
-    "lines, and add `ledgers/*.md merge=union` to .gitattributes so git merges ledgers by itself"
+    "lines, and add `ledgers/*.md merge=union` and `ledgers/*.tsv merge=union` to .gitattributes "
+    "so git merges ledgers by itself"
 )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from tokenbook.errors import Problem
 from tokenbook.events import TOKEN_FIELDS
 from tokenbook.events import Tokens
+from tokenbook.ledger import _CONFLICT_HELP as CONFLICT_HELP
 from tokenbook.ledger import COLUMNS
 from tokenbook.ledger import LedgerRow
 from tokenbook.ledger import format_row_cells
@@ -114,6 +115,9 @@ def parse_records(text: str, label: str) -> ParsedRecords | list[Problem]:
     legacy: dict[tuple[object, ...], LedgerRow] = {}
     for number, line in enumerate(text.split("\n"), start=1):
         if not line or line.startswith("#"):
+            continue
+        if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+            problems.append(Problem(label, number, CONFLICT_HELP))
             continue
         cells = line.split("\t")
         try:

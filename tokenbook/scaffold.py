@@ -9,14 +9,18 @@ from pathlib import Path
 
 from tokenbook.errors import TokenbookError
 from tokenbook.fileio import write_if_changed
-from tokenbook.ledger import format_ledger
+from tokenbook.recordfile import format_records
+from tokenbook.summary import format_summary
 from tokenbook.model import UNASSIGNED
 from tokenbook.resources import data_dir
 
 GITATTRIBUTES = """\
-# tokenbook: text files with LF endings; ledgers merge by union (readers resolve duplicates);
-# rendered files too (a merge leaves them stale, and the next sync or render rewrites them).
+# tokenbook: text files with LF endings; ledger records merge by union (readers join the
+# versions of a response); summaries and rendered files too (a merge leaves them stale, and the
+# next sync rewrites them). Records are machine-written: folded in pull-request diffs.
 *.md text eol=lf
+*.tsv text eol=lf
+ledgers/*.tsv merge=union linguist-generated=true
 ledgers/*.md merge=union
 limits.md merge=union
 cost-dashboard.md merge=union
@@ -114,7 +118,8 @@ def init_vault(root: Path, today: date) -> list[str]:
             "# Maintenance\n\nBugs, upgrades and small chores.\n\n- [ ] triage the backlog",
         ),
         "plans/max-5x.md": PLAN,
-        f"ledgers/{UNASSIGNED}.md": format_ledger(UNASSIGNED, "UTC", []),
+        f"ledgers/{UNASSIGNED}.md": format_summary(UNASSIGNED, "UTC", []),
+        f"ledgers/{UNASSIGNED}.tsv": format_records([]),
     }
     for name, text in files.items():
         write_if_changed(root / name, text)

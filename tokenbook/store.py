@@ -118,7 +118,8 @@ def read_ledgers(root: Path, timezone: str) -> tuple[dict[str, LedgerFiles], lis
                 entry.records = found
     for entry in files.values():
         summary = entry.summary
-        if entry.records is None and summary and _has_rows(summary.text):
+        missing = not (folder / f"{entry.name}.tsv").exists()
+        if missing and summary and _has_rows(summary.text):
             problems.append(Problem(str(summary.path), 1, _MISSING_RECORDS))
     return files, problems
 

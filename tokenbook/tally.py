@@ -46,7 +46,9 @@ def counted(records: Iterable[Rec]) -> list[Rec]:
 def row_key(r: Rec, tz: ZoneInfo) -> Key:
     c = r.ctx
     day = r.at.astimezone(tz).date().isoformat()
-    return (day, c.session, c.model, c.label, c.speed, c.geo, prompt_band(r.tokens.prompt))
+    # A logged entry sums many requests: its size says nothing of one prompt's.
+    band = 0 if c.source == "manual" else prompt_band(r.tokens.prompt)
+    return (day, c.session, c.model, c.label, c.speed, c.geo, band)
 
 
 def superseded(legacy: Mapping[RowId, LedgerRow], keys: Mapping[Key, int]) -> set[RowId]:

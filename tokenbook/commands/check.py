@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in findings.warnings:
         print(f"{problem.path}:{problem.line}: warning: {problem.message}", file=sys.stderr)
     for note in findings.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {note}")
     known = SyncCache.load(root).problems()
     if known:
         print(f"{len(known)} log line(s) or file(s) skipped by syncs so far:", file=sys.stderr)

@@ -94,7 +94,10 @@ def _print(result: SyncResult, quiet: bool) -> None:
 
 def _print_problems(result: SyncResult, quiet: bool) -> None:
     if result.skipped:
-        print(f"skipped {len(result.skipped)} log line(s) or file(s):", file=sys.stderr)
+        what = "malformed log line(s)"
+        if any(s.line == 0 for s in result.skipped):
+            what = "unreadable log file(s), folder(s) or line(s)"
+        print(f"skipped {len(result.skipped)} {what}:", file=sys.stderr)
         for s in result.skipped[:SHOW_SKIPPED]:
             print(f"  {s}", file=sys.stderr)
         if len(result.skipped) > SHOW_SKIPPED:
