@@ -178,8 +178,16 @@ def _join(
     place the responses no ledger held. Return the ledgers touched."""
     touched: set[str] = set()
     new: list[Rec] = []
+    # A subagent's type is kept once seen: its meta file may be gone (log cleanup) when more of
+    # its responses arrive (an `agent_progress` copy in the parent's file, another clone's).
+    types = {
+        r.ctx.agent_id: r.ctx.agent
+        for _, r in ledgers.records.values()
+        if r.ctx.agent_id and r.ctx.agent and not r.ctx.main
+    }
+    types |= update.agents
     for key, record in update.records.items():
-        rec = to_rec(key, record, update.agents)
+        rec = to_rec(key, record, types)
         known = ledgers.records.get(rec.id)
         if known is None:
             new.append(rec)
@@ -189,7 +197,7 @@ def _join(
             ledgers.place(joined, known[0])
             touched.add(known[0])
             result.updated_responses += 1
-    touched |= _type_agents(ledgers, update.agents)
+    touched |= _type_agents(ledgers, types)
     touched |= place_new(ledgers, new, attributor)
     result.new_responses = len(new)
     return touched
