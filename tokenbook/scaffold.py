@@ -9,10 +9,10 @@ from pathlib import Path
 
 from tokenbook.errors import TokenbookError
 from tokenbook.fileio import write_if_changed
-from tokenbook.recordfile import format_records
-from tokenbook.summary import format_summary
 from tokenbook.model import UNASSIGNED
+from tokenbook.recordfile import format_records
 from tokenbook.resources import data_dir
+from tokenbook.summary import format_summary
 
 GITATTRIBUTES = """\
 # tokenbook: text files with LF endings; ledger records merge by union (readers join the
