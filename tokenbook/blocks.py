@@ -31,9 +31,9 @@ from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
 from tokenbook.ledger import prompt_band
 from tokenbook.pricing import PriceBook
+from tokenbook.report_json import bucket_json
 from tokenbook.reports import Bucket
 from tokenbook.reports import Filter
-from tokenbook.reports import bucket_json
 from tokenbook.reports import usd_text
 from tokenbook.reports import utc_text
 from tokenbook.store import LedgerSet
