@@ -62,17 +62,14 @@ def _forms(columns: Sequence[Column]) -> list[tuple[bool, int]]:
 
 
 def _share(room: int, lows: list[int], highs: list[int]) -> list[int]:
-    """Widths between `lows` and `highs` adding up to at most `room`: the room goes one column
-    at a time to the column furthest below its natural width."""
+    """Widths between `lows` and `highs` adding up to at most `room`: each column from the left
+    grows to its natural width while room is left (the first text column matters most)."""
     widths = list(lows)
     left = room - sum(widths)
-    while left > 0:
-        gaps = [h - w for w, h in zip(widths, highs, strict=True)]
-        i = max(range(len(gaps)), key=lambda k: gaps[k], default=None)
-        if i is None or gaps[i] <= 0:
-            break
-        widths[i] += 1
-        left -= 1
+    for i, high in enumerate(highs):
+        grow = max(0, min(high - widths[i], left))
+        widths[i] += grow
+        left -= grow
     return widths
 
 
