@@ -398,6 +398,7 @@ def test_active_block_burn_rate_and_projection(capsys, blocky, logs):
         "remaining_minutes": 210,
         "projected_total_tokens": 300_000,
         "projected_cost_usd": "3.5",
+        "unpriced_tokens": 0,
     }
     lines = table(capsys, blocky, "blocks", "--logs", logs, "--now", NOW)
     assert row_of(lines, "2026-11-04 03:00")[2] == "*"

@@ -326,8 +326,10 @@ def blocks_json(report: BlocksReport) -> dict[str, Any]:
         }
         row |= bucket_json(b.bucket)
         if b is report.active:
-            priced = not b.bucket.usage.unpriced
-            row["burn_rate"] = report.burn.json(priced) if report.burn else None
+            u = b.bucket.usage
+            burn = report.burn.json(not u.unpriced) if report.burn else None
+            # Money is null when part of the block is unpriced; the tokens say how much.
+            row["burn_rate"] = burn and burn | {"unpriced_tokens": u.unpriced_tokens}
         rows.append(row)
     return {
         "now": utc_text(report.now),
