@@ -113,7 +113,7 @@ def _with_models(texts: tuple[str, ...], b: Bucket, breakdown: bool, at: int = 0
     if breakdown:
         for model, mu in sorted(b.models.items()):
             sub = [""] * len(texts)
-            sub[at] = SUB + (short_model(model) if at else model)
+            sub[at] = short_model(model) if at else SUB + model  # other cells empty: a sub-line
             yield Line(tuple(sub), mu)
 
 
