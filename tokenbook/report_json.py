@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from tokenbook.blocks import RATE
+from tokenbook.blocks import BlocksReport
+from tokenbook.blocks import Burn
+from tokenbook.blocks import whole
 from tokenbook.reports import Bucket
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
@@ -54,3 +58,42 @@ def report_json(report: Report) -> dict[str, Any]:
             }
         rows.append(row | bucket_json(b))
     return {"rows": rows, "totals": bucket_json(report.totals)}
+
+
+def burn_json(burn: Burn, priced: bool) -> dict[str, Any]:
+    """Rates rounded (tokens to whole numbers, dollars to 6 decimals); money is null when part
+    of the block has no price."""
+    return {
+        "elapsed_minutes": whole(burn.minutes),
+        "tokens_per_minute": whole(burn.tokens_per_minute),
+        "usd_per_hour": usd_text(burn.usd_per_hour.quantize(RATE)) if priced else None,
+        "remaining_minutes": whole(burn.remaining_minutes),
+        "projected_total_tokens": burn.projected_tokens,
+        "projected_cost_usd": usd_text(burn.projected_usd.quantize(RATE)) if priced else None,
+    }
+
+
+def blocks_json(report: BlocksReport) -> dict[str, Any]:
+    rows = []
+    for b in report.blocks:
+        row: dict[str, Any] = {
+            "block": utc_text(b.start),
+            "start": utc_text(b.start),
+            "end": utc_text(b.end),
+            "first": utc_text(b.first),
+            "last": utc_text(b.last),
+            "active": b is report.active,
+            "source": b.source,
+        }
+        row |= bucket_json(b.bucket)
+        if b is report.active:
+            u = b.bucket.usage
+            burn = burn_json(report.burn, not u.unpriced) if report.burn else None
+            # Money is null when part of the block is unpriced; the tokens say how much.
+            row["burn_rate"] = burn and burn | {"unpriced_tokens": u.unpriced_tokens}
+        rows.append(row)
+    return {
+        "now": utc_text(report.now),
+        "rows": rows,
+        "totals": bucket_json(report.totals),
+    }

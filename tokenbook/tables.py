@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
@@ -83,15 +84,7 @@ class Line:
 
 def _columns(headers: Sequence[Column], lines: Sequence[Line]) -> list[Column]:
     """The text columns (their cells filled in from `lines`) and the number columns."""
-    cols = [
-        Column(
-            header=h.header,
-            cells=[ln.texts[i] for ln in lines],
-            clip=h.clip,
-            keep_end=h.keep_end,
-        )
-        for i, h in enumerate(headers)
-    ]
+    cols = [replace(h, cells=[ln.texts[i] for ln in lines]) for i, h in enumerate(headers)]
     for header, level, count in NUMBERS:
         values = [count(ln.usage) for ln in lines]
         cols.append(
@@ -166,7 +159,8 @@ def session_table(report: Report, breakdown: bool, width: int, colour: bool, tim
         Column(header="Session", cells=()),
         Column(header="Date", cells=()),
         Column(header="Project", cells=(), clip=NARROWEST_LABEL, keep_end=True),
-        Column(header="Models", cells=(), clip=NARROWEST_MODELS),
+        # A --breakdown names each model in this column: it stays then.
+        Column(header="Models", cells=(), clip=NARROWEST_MODELS, drop=0 if breakdown else 5),
     ]
     table = fit(_columns(headers, lines), width)
     return _finish(table, _notes(report.totals.usage, width), colour)

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from tokenbook.attribution import Attributor
-from tokenbook.blocks import blocks_json
 from tokenbook.blocks import build_blocks
 from tokenbook.blocks import entries
 from tokenbook.commands.common import add_logs
@@ -23,6 +22,7 @@ from tokenbook.errors import TokenbookError
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
+from tokenbook.report_json import blocks_json
 from tokenbook.report_json import report_json
 from tokenbook.reports import BY
 from tokenbook.reports import ORDERS
