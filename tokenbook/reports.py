@@ -11,13 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
-from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Any
 
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
@@ -293,18 +291,3 @@ def _totals(buckets: Iterable[Bucket]) -> Bucket:
             totals.models.setdefault(name, Usage()).merge(usage)
     totals.merge_models()
     return totals
-
-
-ORDERS = ("cost", "date", "tokens")
-EARLIEST = datetime.min.replace(tzinfo=UTC)
-
-
-def ordered(report: Report, by: str) -> Report:
-    """Buckets by cost (the priced part, highest first; unpriced usage then by its tokens), by
-    date (last activity, oldest first) or by tokens (most first). Ties keep the label order."""
-    keys: dict[str, Callable[[Bucket], tuple[Any, ...]]] = {
-        "cost": lambda b: (-b.usage.priced_usd, -b.usage.tokens.total, b.label),
-        "date": lambda b: (b.last or EARLIEST, b.first or EARLIEST, b.label),
-        "tokens": lambda b: (-b.usage.tokens.total, b.label),
-    }
-    return replace(report, buckets=tuple(sorted(report.buckets, key=keys[by])))

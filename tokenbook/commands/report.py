@@ -21,14 +21,14 @@ from tokenbook.commands.common import vault_path
 from tokenbook.errors import TokenbookError
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
+from tokenbook.ordering import ORDERS
+from tokenbook.ordering import ordered
 from tokenbook.pricing import PriceBook
 from tokenbook.report_json import blocks_json
 from tokenbook.report_json import report_json
 from tokenbook.reports import BY
-from tokenbook.reports import ORDERS
 from tokenbook.reports import Filter
 from tokenbook.reports import build_report
-from tokenbook.reports import ordered
 from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
