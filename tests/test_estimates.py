@@ -59,7 +59,12 @@ def test_a_planned_bet_from_its_composition_with_a_suggested_appetite(capsys, tm
     assert plan["sample_size"] == 6
     assert plan["terms"][0]["count"] == 2
     # $11 is 11% of cycle c1's $100.
-    assert plan["suggested_appetite"] == {"usd": "11", "percent_of_cycle": 11.0, "cycle": "c1"}
+    assert plan["suggested_appetite"] == {
+        "usd": "11",
+        "percent_of_cycle": 11.0,
+        "cycle": "c1",
+        "unpriced": False,
+    }
     code, _, err = run(capsys, "estimate", "--vault", vault, "--plan", "2 design")
     assert code == 1
     assert err == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +69,9 @@ def test_each_window_shows_usage_limit_and_reset_from_logs_or_ledgers(capsys, tm
             "limit_usd": None,
             "percent": 30.0,
             "source": "",
+            "unpriced": False,
+            "unpriced_tokens": 0,
+            "unpriced_models": [],
         }
         assert w["5-hour"]["source"] == source
         # Weekly from Monday 09:00: the 08:00 response is last week's; $5 of $10.
@@ -89,10 +93,13 @@ def test_each_window_shows_usage_limit_and_reset_from_logs_or_ledgers(capsys, tm
         )
     code, out, _ = run(capsys, "status", "--vault", vault, "--now", NOW)
     assert code == 0
-    assert (
-        "plan Test Max, weekly window: 500,000 tok, $5.00 of $10.00 (50%); "
-        "resets 2026-11-16 09:00 UTC (from ledgers)"
-    ) in out
+    table = out.split("\nPlan windows\n")[1].split("\n")
+    assert table[0].split() == ["Plan", "Window", "Tokens", "Cost", "Limit", "%", "Resets", "From"]
+    weekly = next(ln for ln in table if " weekly " in ln)
+    assert re.split(r"\s{2,}", weekly) == [
+        *("Test Max", "weekly", "500,000", "$5.00", "$10.00", "50%"),
+        *("2026-11-16 09:00 UTC", "ledgers"),
+    ]
 
 
 def test_a_bad_reset_time_is_located(capsys, tmp_path):
@@ -139,6 +146,7 @@ def test_usage_limit_events_are_recorded_once_and_shown(capsys, tmp_path, logs):
     assert (vault / "limits.md").read_text() == limits + later
     out = run(capsys, "status", "--vault", vault, "--now", NOW)[1]
     assert (
-        "usage limit reached 2026-11-12 08:00 UTC (session s-other, resets 2026-11-12 10:00 UTC)"
-        in out
-    )
+        "Usage limits reached\n"
+        "  2026-11-10 12:34 UTC (session s-limit, resets 2026-11-10 15:00 UTC)\n"
+        "  2026-11-12 08:00 UTC (session s-other, resets 2026-11-12 10:00 UTC)\n"
+    ) in out

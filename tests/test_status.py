@@ -30,6 +30,9 @@ def test_burn_rate_projection_interval_and_run_out_date(capsys, tmp_path, logs):
         "usd": "2",  # $6 / 3
         "active_days": 3,
         "window": {"start": "2026-11-03", "end": "2026-11-09"},
+        "unpriced": False,
+        "unpriced_tokens": 0,
+        "unpriced_models": [],
     }
     p = a["projected_at_cycle_end"]
     assert p["remaining_days"] == 6  # 11-10..11-15
@@ -74,7 +77,9 @@ def test_iteration_limit_warning_pace_and_suggestions(capsys, tmp_path, logs):
     assert "- ⚠️ 4 of 5 sessions used (80% warning)" in progress
     code, out, _ = run(capsys, "status", "--vault", vault, "--as-of", "2026-11-03")
     assert code == 0
-    assert "iter 4/5" in out
+    header, _, row = out.split("\nBets\n")[1].split("\n")[:3]
+    assert header.split() == ["Bet", "Appetite", "Used", "%", "Iter", "Alerts"]
+    assert row.split()[-1] == "4/5"
     assert "! 4 of 5 sessions used (80% warning)" in out
 
 

@@ -179,6 +179,8 @@ def test_the_summary_is_small_git_ignored_and_rewritten_only_when_it_changes(cap
         "appetite_usd": "12.00",
         "used_tokens": 400_010,
         "appetite_tokens": 16_000_000,
+        "unpriced": False,
+        "unpriced_tokens": 0,
     }
     assert data["sessions"] == {"s-auth": "auth-login"}
     before = path.read_bytes()

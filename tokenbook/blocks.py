@@ -21,7 +21,6 @@ from datetime import datetime
 from datetime import timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenbook.attribution import Attributor
@@ -33,8 +32,6 @@ from tokenbook.ledger import prompt_band
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Bucket
 from tokenbook.reports import Filter
-from tokenbook.reports import bucket_json
-from tokenbook.reports import usd_text
 from tokenbook.reports import utc_text
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
@@ -142,16 +139,6 @@ class Burn:
     projected_tokens: int
     projected_usd: Decimal
 
-    def json(self, priced: bool) -> dict[str, Any]:
-        return {
-            "elapsed_minutes": _int(self.minutes),
-            "tokens_per_minute": _int(self.tokens_per_minute),
-            "usd_per_hour": usd_text(self.usd_per_hour.quantize(RATE)) if priced else None,
-            "remaining_minutes": _int(self.remaining_minutes),
-            "projected_total_tokens": self.projected_tokens,
-            "projected_cost_usd": usd_text(self.projected_usd.quantize(RATE)) if priced else None,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class BlocksReport:
@@ -165,7 +152,7 @@ class BlocksReport:
     estimated_rows: int = 0
 
 
-def _int(value: Decimal) -> int:
+def whole(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -308,30 +295,6 @@ def burn_rate(block: Block, now: datetime) -> Burn | None:
         tokens_per_minute=per_minute,
         usd_per_hour=usd_per_minute * MINUTE,
         remaining_minutes=remaining,
-        projected_tokens=_int(usage.tokens.total + per_minute * remaining),
+        projected_tokens=whole(usage.tokens.total + per_minute * remaining),
         projected_usd=usage.priced_usd + usd_per_minute * remaining,
     )
-
-
-def blocks_json(report: BlocksReport) -> dict[str, Any]:
-    rows = []
-    for b in report.blocks:
-        row: dict[str, Any] = {
-            "block": utc_text(b.start),
-            "start": utc_text(b.start),
-            "end": utc_text(b.end),
-            "first": utc_text(b.first),
-            "last": utc_text(b.last),
-            "active": b is report.active,
-            "source": b.source,
-        }
-        row |= bucket_json(b.bucket)
-        if b is report.active:
-            priced = not b.bucket.usage.unpriced
-            row["burn_rate"] = report.burn.json(priced) if report.burn else None
-        rows.append(row)
-    return {
-        "now": utc_text(report.now),
-        "rows": rows,
-        "totals": bucket_json(report.totals),
-    }

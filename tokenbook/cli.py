@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "assign": "move a session's usage to a bet (edits `sessions:` lists, moves its responses)",
     "reattribute": "preview (or --write) moving usage already in bets by today's match rules",
     "export": "print every ledger row with its cost, as CSV or JSON",
+    "completion": "print a shell completion script for bash, zsh or fish",
 }
 
 

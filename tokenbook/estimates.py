@@ -1,8 +1,10 @@
 """Estimates from the ledgers: what a session, a kind of work or a bet usually costs.
 
 Every estimate is a median with the 10th-90th percentile interval of the sample (linear
-interpolation) and the sample size. Costs are priced USD (the priced part when some usage has no
-price) and budget tokens (the kinds `token_budget_kinds` counts).
+interpolation) and the sample size. Costs are budget tokens (the kinds `token_budget_kinds`
+counts) and priced USD. A model with no price is never $0: a sample none of whose usage has a
+price is left out of the USD figures (and counted), and one partly priced counts its priced
+part, which makes the USD figures floors (`Estimate.floor`).
 """
 
 from __future__ import annotations
@@ -28,33 +30,60 @@ MIN_HISTORY = 5  # the backtest predicts a session only from at least this many 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cost:
-    usd: Decimal = Decimal(0)
+    usd: Decimal = Decimal(0)  # the priced part
     tokens: int = 0
+    priced: bool = False  # some part has a price
+    unpriced_tokens: int = 0
+    unpriced_models: frozenset[str] = frozenset()
 
     def __add__(self, other: Cost) -> Cost:
-        return Cost(usd=self.usd + other.usd, tokens=self.tokens + other.tokens)
+        return Cost(
+            usd=self.usd + other.usd,
+            tokens=self.tokens + other.tokens,
+            priced=self.priced or other.priced,
+            unpriced_tokens=self.unpriced_tokens + other.unpriced_tokens,
+            unpriced_models=self.unpriced_models | other.unpriced_models,
+        )
+
+    @property
+    def unpriced_only(self) -> bool:
+        """Usage of which no part has a price: its cost is unknown, never $0."""
+        return bool(self.unpriced_models) and not self.priced
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Estimate:
     name: str
     unit: str  # what one sample is: "session" or "bet"
-    sample_size: int
+    sample_size: int  # every sample: the tokens figures
     usd: tuple[Decimal, Decimal, Decimal] | None  # median, low, high
     tokens: tuple[int, int, int] | None
+    usd_sample_size: int = 0  # the samples with a price: the USD figures
+    left_out: int = 0  # samples left out of the USD figures: none of their usage has a price
+    floor: bool = False  # the USD figures count only the priced part of some samples
+    unpriced_tokens: int = 0  # in every sample, left out or not
+    unpriced_models: frozenset[str] = frozenset()
 
 
 def estimate(name: str, unit: str, samples: list[Cost]) -> Estimate:
+    """Tokens over every sample; USD over the samples with a price (a sample partly unpriced
+    counts its priced part, so the figures are floors, and says so)."""
     if not samples:
         return Estimate(name=name, unit=unit, sample_size=0, usd=None, tokens=None)
-    usd = [s.usd for s in samples]
+    priced = [s for s in samples if not s.unpriced_only]
+    usd = [s.usd for s in priced]
     tok = [Decimal(s.tokens) for s in samples]
     return Estimate(
         name=name,
         unit=unit,
         sample_size=len(samples),
-        usd=(median(usd), quantile(usd, LOW_Q), quantile(usd, HIGH_Q)),
+        usd=(median(usd), quantile(usd, LOW_Q), quantile(usd, HIGH_Q)) if usd else None,
         tokens=(round(median(tok)), round(quantile(tok, LOW_Q)), round(quantile(tok, HIGH_Q))),
+        usd_sample_size=len(priced),
+        left_out=len(samples) - len(priced),
+        floor=any(s.unpriced_models for s in priced),
+        unpriced_tokens=sum(s.unpriced_tokens for s in samples),
+        unpriced_models=frozenset().union(*(s.unpriced_models for s in samples)),
     )
 
 
@@ -68,8 +97,12 @@ class SessionCost:
 
 
 def _row_cost(row: LedgerRow, book: PriceBook, kinds: tuple[str, ...]) -> Cost:
-    usd = book.price(row).usd or Decimal(0)
-    return Cost(usd=usd, tokens=sum(getattr(row.tokens, k) for k in kinds))
+    tokens = sum(getattr(row.tokens, k) for k in kinds)
+    usd = book.price(row).usd
+    if usd is None:
+        models = frozenset({row.model})
+        return Cost(tokens=tokens, unpriced_tokens=row.tokens.total, unpriced_models=models)
+    return Cost(usd=usd, tokens=tokens, priced=True)
 
 
 def session_costs(vault: Vault, ledgers: LedgerSet) -> list[SessionCost]:
@@ -132,6 +165,16 @@ class PlanEstimate:
     usd: tuple[Decimal, Decimal, Decimal]  # median, low, high: sums of the terms' figures
     tokens: tuple[int, int, int]
 
+    @property
+    def unpriced_kinds(self) -> list[str]:
+        """Terms none of whose past sessions has a price: they add nothing to `usd`."""
+        return [e.name for _, e in self.terms if e.usd is None]
+
+    @property
+    def floor(self) -> bool:
+        """`usd` leaves out the unpriced part of some term: it is a floor."""
+        return bool(self.unpriced_kinds) or any(e.floor for _, e in self.terms)
+
 
 _TERM = re.compile(r"^\s*(\d+)\s*(?:x\s*)?([^\s,+]+?)(?:\s+sessions?)?\s*$")
 
@@ -188,6 +231,7 @@ class Backtest:
     predictions: int
     inside: int
     median_ape: Decimal | None  # median absolute percentage error of the median, in percent
+    left_out: int = 0  # sessions with unpriced usage: their cost is unknown, never $0
 
     @property
     def coverage(self) -> Decimal | None:
@@ -195,8 +239,10 @@ class Backtest:
 
 
 def backtest(vault: Vault, ledgers: LedgerSet, min_history: int = MIN_HISTORY) -> Backtest:
-    """Predict each session's cost from the sessions before it (all of them), in order."""
-    costs = [s.total.usd for s in session_costs(vault, ledgers)]
+    """Predict each session's cost from the sessions before it (all of them), in order.
+    Sessions with any unpriced usage are left out: their cost is not known."""
+    sessions = session_costs(vault, ledgers)
+    costs = [s.total.usd for s in sessions if not s.total.unpriced_models]
     inside, errors = 0, []
     predictions = 0
     for i in range(min_history, len(costs)):
@@ -210,4 +256,5 @@ def backtest(vault: Vault, ledgers: LedgerSet, min_history: int = MIN_HISTORY) -
         predictions=predictions,
         inside=inside,
         median_ape=median(errors) if errors else None,
+        left_out=len(sessions) - len(costs),
     )

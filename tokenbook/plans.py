@@ -24,6 +24,8 @@ from tokenbook.ledger import LedgerRow
 from tokenbook.model import Plan
 from tokenbook.model import PlanWindow
 from tokenbook.model import Vault
+from tokenbook.money import Money
+from tokenbook.money import unpriced
 from tokenbook.pricing import PriceBook
 from tokenbook.store import group_events
 
@@ -62,8 +64,14 @@ class WindowUsage:
     start: datetime
     resets_at: datetime | None
     tokens: int
-    usd: Decimal
+    usd: Decimal  # the priced part
     source: str  # "logs" (measured) or "ledgers" (estimated)
+    unpriced_tokens: int = 0  # usage in the window with no price: never $0
+    unpriced_models: frozenset[str] = frozenset()
+
+    @property
+    def unpriced(self) -> bool:
+        return bool(self.unpriced_models)
 
     @property
     def percent(self) -> Decimal | None:
@@ -81,30 +89,39 @@ def _budget(row: LedgerRow, kinds: tuple[str, ...]) -> int:
 
 def _from_events(
     vault: Vault, events: Iterable[UsageEvent], start: datetime, now: datetime
-) -> tuple[int, Decimal]:
-    book = PriceBook(vault)
+) -> tuple[int, Money]:
     inside = [e for e in events if start <= e.at <= now]
     rows = [g.row for g in group_events(inside, vault.settings.timezone).values()]
-    kinds = vault.settings.budget_kinds
-    usd = sum((book.price(r).usd or Decimal(0) for r in rows), Decimal(0))
-    return sum(_budget(r, kinds) for r in rows), usd
+    return _priced(vault, [(r, Decimal(1)) for r in rows])
 
 
 def _from_rows(
     vault: Vault, rows: Iterable[LedgerRow], start: datetime, now: datetime
-) -> tuple[int, Decimal]:
+) -> tuple[int, Money]:
     """Each row's usage spread evenly over its first..last time; the part inside the window."""
-    book = PriceBook(vault)
-    tokens, usd = Decimal(0), Decimal(0)
+    parts = []
     for row in rows:
         if row.last < start or row.first > now:
             continue
         span = (row.last - row.first).total_seconds()
         inside = (min(row.last, now) - max(row.first, start)).total_seconds()
-        share = Decimal(1) if span <= 0 else Decimal(str(inside / span))
+        parts.append((row, Decimal(1) if span <= 0 else Decimal(str(inside / span))))
+    return _priced(vault, parts)
+
+
+def _priced(vault: Vault, parts: list[tuple[LedgerRow, Decimal]]) -> tuple[int, Money]:
+    """Budget tokens and money of each row's `share`; a row with no price adds its tokens to
+    the unpriced part, never $0."""
+    book = PriceBook(vault)
+    tokens, money = Decimal(0), Money()
+    for row, share in parts:
         tokens += _budget(row, vault.settings.budget_kinds) * share
-        usd += (book.price(row).usd or Decimal(0)) * share
-    return int(tokens), usd
+        usd = book.price(row).usd
+        if usd is None:
+            money += unpriced(int(row.tokens.total * share), row.model)
+        else:
+            money += Money(usd=usd * share)
+    return int(tokens), money
 
 
 def plan_usage(
@@ -121,9 +138,9 @@ def plan_usage(
         for w in plan.windows:
             start, resets = window_bounds(w, now, tz)
             if events is not None:
-                tokens, usd = _from_events(vault, events, start, now)
+                tokens, money = _from_events(vault, events, start, now)
             else:
-                tokens, usd = _from_rows(vault, rows, start, now)
+                tokens, money = _from_rows(vault, rows, start, now)
             out.append(
                 WindowUsage(
                     plan=plan,
@@ -131,8 +148,10 @@ def plan_usage(
                     start=start,
                     resets_at=resets,
                     tokens=tokens,
-                    usd=usd,
+                    usd=money.usd,
                     source="logs" if events is not None else "ledgers",
+                    unpriced_tokens=money.unpriced_tokens,
+                    unpriced_models=money.unpriced_models,
                 )
             )
     return out

@@ -224,7 +224,14 @@ def _summary(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[str, Any
         v = known.get(bet.id) or bet_view(vault, bet, bet.id, by_ledger.get(bet.id, []), book)
         bets.append(
             bet_summary(
-                bet, v.percent, v.usage.priced_usd, v.appetite_usd, v.used_tokens, v.appetite_tokens
+                bet,
+                v.percent,
+                v.usage.priced_usd,
+                v.appetite_usd,
+                v.used_tokens,
+                v.appetite_tokens,
+                unpriced_tokens=v.usage.unpriced_tokens,
+                unpriced=bool(v.usage.unpriced),
             )
         )
     rows = [(p.row.date, p.row.session, p.ledger) for p in ledgers.rows.values()]

@@ -16,7 +16,6 @@ from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Any
 
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
@@ -37,7 +36,8 @@ class Usage:
     web_search: int = 0
     priced_usd: Decimal = Decimal(0)
     unpriced_tokens: int = 0
-    unpriced: set[str] = field(default_factory=set)
+    unpriced: set[str] = field(default_factory=set)  # why: one reason per model and day
+    unpriced_models: set[str] = field(default_factory=set)
     sessions: set[str] = field(default_factory=set)
 
     def add(self, row: LedgerRow, book: PriceBook) -> None:
@@ -47,6 +47,8 @@ class Usage:
         """Add a row whose price is already known (reports price each row once)."""
         self.count(row)
         self.add_cost(priced, row.tokens.total)
+        if priced.usd is None:
+            self.unpriced_models.add(row.model)
 
     def count(self, row: LedgerRow) -> None:
         """Add a row's usage but not its cost."""
@@ -71,6 +73,7 @@ class Usage:
         self.priced_usd += other.priced_usd
         self.unpriced_tokens += other.unpriced_tokens
         self.unpriced |= other.unpriced
+        self.unpriced_models |= other.unpriced_models
         self.sessions |= other.sessions
 
     @property
@@ -89,23 +92,6 @@ def usd_text(value: Decimal | None) -> str | None:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
-
-
-def usage_json(u: Usage) -> dict[str, Any]:
-    t = u.tokens
-    return {
-        "input_tokens": t.input,
-        "output_tokens": t.output,
-        "cache_creation_input_tokens": t.cache_write,
-        "cache_creation_5m_input_tokens": t.cache_write_5m,
-        "cache_creation_1h_input_tokens": t.cache_write_1h,
-        "cache_read_input_tokens": t.cache_read,
-        "total_tokens": t.total,
-        "web_search_requests": u.web_search,
-        "responses": u.responses,
-        "cost_usd": usd_text(u.usd),
-        "unpriced": sorted(u.unpriced),
-    }
 
 
 def utc_text(t: datetime) -> str:
@@ -305,26 +291,3 @@ def _totals(buckets: Iterable[Bucket]) -> Bucket:
             totals.models.setdefault(name, Usage()).merge(usage)
     totals.merge_models()
     return totals
-
-
-def bucket_json(b: Bucket) -> dict[str, Any]:
-    out = usage_json(b.usage)
-    out["models"] = {m: usage_json(u) for m, u in sorted(b.models.items())}
-    return out
-
-
-def report_json(report: Report) -> dict[str, Any]:
-    rows = []
-    for b in report.buckets:
-        row: dict[str, Any] = {report.column: b.label}
-        if report.kind == "weekly":
-            row["iso_week"] = iso_week(date.fromisoformat(b.label))
-        if report.kind == "session":
-            row |= {
-                "first": utc_text(b.first) if b.first else "",
-                "last": utc_text(b.last) if b.last else "",
-                "bets": sorted(b.ledgers),
-                "projects": sorted(b.projects),
-            }
-        rows.append(row | bucket_json(b))
-    return {"rows": rows, "totals": bucket_json(report.totals)}

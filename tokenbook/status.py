@@ -6,7 +6,9 @@ exact decimal string, percentages are numbers rounded to 0.1, dates are ISO stri
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -18,13 +20,19 @@ from tokenbook.dashboard import BetView
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import build_dashboard
 from tokenbook.events import UsageEvent
+from tokenbook.ledger import LedgerRow
 from tokenbook.limits import LimitRecord
 from tokenbook.model import Vault
+from tokenbook.money import Money
+from tokenbook.money import unpriced
+from tokenbook.money import unpriced_json
 from tokenbook.pace import Pace
 from tokenbook.plans import WindowUsage
 from tokenbook.plans import plan_usage
+from tokenbook.pricing import PriceBook
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
+from tokenbook.reports import Usage
 from tokenbook.reports import usd_text
 from tokenbook.stats import HIGH_Q
 from tokenbook.stats import LOW_Q
@@ -37,6 +45,11 @@ class Status:
     progress: dict[str, ProgressView]
     windows: list[WindowUsage]
     limits: list[LimitRecord]
+    burns: dict[str, Money] = field(default_factory=dict)  # money in each bet's burn window
+    cycle_burn: Money = field(default_factory=Money)  # money in the cycle's burn window
+
+    def burn(self, b: BetView) -> Money:
+        return self.burns.get(b.id, Money())
 
     @property
     def over(self) -> list[BetView]:
@@ -55,7 +68,24 @@ def build_status(
     dash = build_dashboard(vault, ledgers, as_of)
     progress = {p.bet.id: p for p in build_progress(vault, ledgers, dash)}
     rows = [p.row for p in ledgers.rows.values()]
-    return Status(dash, progress, plan_usage(vault, rows, now, events), list(limits or []))
+    book = PriceBook(vault)
+    by_ledger = ledgers.by_ledger()
+    burns = {b.id: window_money(by_ledger.get(b.id, []), book, b.pace) for b in dash.bets}
+    windows = plan_usage(vault, rows, now, events)
+    cycle_burn = window_money(rows, book, dash.pace)
+    return Status(dash, progress, windows, list(limits or []), burns, cycle_burn)
+
+
+def window_money(rows: Iterable[LedgerRow], book: PriceBook, p: Pace | None) -> Money:
+    """The money of the rows in a pace's window: what its burn rate is made of."""
+    out = Money()
+    if p is None:
+        return out
+    for row in rows:
+        if p.window_start <= row.date <= p.window_end:
+            usd = book.price(row).usd
+            out += unpriced(row.tokens.total, row.model) if usd is None else Money(usd=usd)
+    return out
 
 
 def percent(value: Decimal | None) -> float | None:
@@ -68,7 +98,11 @@ def _money(value: Decimal | None) -> str | None:
     return usd_text(value.quantize(Decimal("0.000001"))) if value is not None else None
 
 
-def pace_json(p: Pace | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def pace_json(
+    p: Pace | None, window: Money, used: Usage
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Burn and projection; `usd` figures are the priced part, `unpriced` says when they are
+    floors and `unpriced_tokens` counts what they leave out (in the window; so far)."""
     if p is None:
         return None, None
     burn = {
@@ -76,6 +110,8 @@ def pace_json(p: Pace | None) -> tuple[dict[str, Any] | None, dict[str, Any] | N
         "usd": _money(p.burn_usd),
         "active_days": p.active_days,
         "window": {"start": p.window_start.isoformat(), "end": p.window_end.isoformat()},
+        "unpriced": not window.complete,
+        **unpriced_json(window.unpriced_tokens, window.unpriced_models),
     }
     q = p.projected
     projected = {
@@ -87,12 +123,14 @@ def pace_json(p: Pace | None) -> tuple[dict[str, Any] | None, dict[str, Any] | N
             "usd": {"low": _money(q.usd_low), "high": _money(q.usd_high)},
         },
         "remaining_days": p.remaining_days,
+        "unpriced": bool(used.unpriced) or not window.complete,
+        **unpriced_json(used.unpriced_tokens, used.unpriced_models),
     }
     return burn, projected
 
 
-def bet_json(b: BetView, progress: ProgressView | None) -> dict[str, Any]:
-    burn, projected = pace_json(b.pace)
+def bet_json(b: BetView, progress: ProgressView | None, window: Money) -> dict[str, Any]:
+    burn, projected = pace_json(b.pace, window, b.usage)
     bet = b.bet
     out: dict[str, Any] = {
         "id": b.id,
@@ -103,6 +141,7 @@ def bet_json(b: BetView, progress: ProgressView | None) -> dict[str, Any]:
         "used_tokens": b.used_tokens,
         "used_usd": _money(b.usage.priced_usd),
         "unpriced": sorted(b.usage.unpriced),
+        **unpriced_json(b.usage.unpriced_tokens, b.usage.unpriced_models),
         "percent": percent(b.percent),
         "alerts": list(b.alerts),
         "alert_level": b.alert_level or None,
@@ -124,15 +163,16 @@ def bet_json(b: BetView, progress: ProgressView | None) -> dict[str, Any]:
             "actual_usd": _money(b.cheaper.actual_usd),
             "would_cost_usd": _money(b.cheaper.cheaper_usd),
             "saving_usd": _money(b.cheaper.saving),
+            "left_out_unpriced_tokens": b.cheaper.left_out_tokens,
         }
     return out
 
 
-def cycle_json(d: Dashboard) -> dict[str, Any] | None:
+def cycle_json(d: Dashboard, window: Money) -> dict[str, Any] | None:
     c = d.cycle
     if c is None:
         return None
-    burn, projected = pace_json(d.pace)
+    burn, projected = pace_json(d.pace, window, d.used)
     shares = []
     if c.budget_usd:
         shares.append(d.used.priced_usd * 100 / c.budget_usd)
@@ -150,6 +190,7 @@ def cycle_json(d: Dashboard) -> dict[str, Any] | None:
         "used_tokens": d.used_tokens,
         "used_usd": _money(d.used.priced_usd),
         "unpriced": sorted(d.used.unpriced),
+        **unpriced_json(d.used.unpriced_tokens, d.used.unpriced_models),
         "percent": percent(max(shares)) if shares else None,
         "burn_per_day": burn,
         "projected_at_cycle_end": projected,
@@ -175,14 +216,16 @@ def window_json(w: WindowUsage) -> dict[str, Any]:
         "limit_usd": _money(w.window.limit_usd),
         "percent": percent(w.percent),
         "source": w.source,
+        "unpriced": w.unpriced,
+        **unpriced_json(w.unpriced_tokens, w.unpriced_models),
     }
 
 
 def status_json(s: Status) -> dict[str, Any]:
     return {
         "as_of": s.dash.as_of.isoformat() if s.dash.as_of else None,
-        "cycle": cycle_json(s.dash),
-        "bets": [bet_json(b, s.progress.get(b.id)) for b in s.dash.bets],
+        "cycle": cycle_json(s.dash, s.cycle_burn),
+        "bets": [bet_json(b, s.progress.get(b.id), s.burn(b)) for b in s.dash.bets],
         "plans": [window_json(w) for w in s.windows],
         "limit_events": [
             {"at": _utc(e.at), "reset_at": _utc(e.reset_at), "session": e.session} for e in s.limits

@@ -90,7 +90,12 @@ def bet_summary(
     appetite_usd: Decimal | None,
     used_tokens: int,
     appetite_tokens: int | None,
+    *,
+    unpriced_tokens: int = 0,
+    unpriced: bool = False,
 ) -> dict[str, Any]:
+    """`used_usd` is the priced part; `unpriced` says part of the usage has no price (then
+    `used_usd` and `percent` are floors) and `unpriced_tokens` how much."""
     return {
         "id": bet.id,
         "title": bet.title,
@@ -103,6 +108,8 @@ def bet_summary(
         "appetite_usd": _money(appetite_usd),
         "used_tokens": used_tokens,
         "appetite_tokens": appetite_tokens,
+        "unpriced": unpriced,
+        "unpriced_tokens": unpriced_tokens,
     }
 
 
@@ -231,16 +238,27 @@ def format_line(summary: Mapping[str, Any], bet_id: str, windows: list[str], ans
     elif bet["percent"] is None:
         parts = [f"tokenbook: {bet_id} (no appetite to compare with)"]
     else:
-        percent = float(bet["percent"])
-        shown = colour(f"{percent:.0f}%", percent, ansi)
-        if bet["appetite_usd"] is not None:
-            amount = f"${bet['used_usd']}/${bet['appetite_usd']}"
-        else:
-            amount = f"{_short(bet['used_tokens'])}/{_short(bet['appetite_tokens'])} tokens"
-        parts = [f"tokenbook: {bet_id} {shown} of appetite ({amount})"]
+        parts = [f"tokenbook: {bet_id} {_share(bet, ansi)}"]
     if windows:
         parts.append("plan " + " ".join(windows))
     return " · ".join(parts)
+
+
+def _share(bet: Mapping[str, Any], ansi: bool) -> str:
+    """`42% of appetite ($4.20/$10.00)`; with unpriced usage the dollar figures are floors:
+    `≥42% of appetite (≥$4.20/$10.00, 1.2M tok unpriced)`, never a plain total."""
+    percent = float(bet["percent"])
+    by_usd = bet["appetite_usd"] is not None
+    floor = "≥" if by_usd and bet.get("unpriced") else ""
+    shown = colour(f"{floor}{percent:.0f}%", percent, ansi)
+    if not by_usd:
+        amount = f"{_short(bet['used_tokens'])}/{_short(bet['appetite_tokens'])} tokens"
+    elif floor:
+        used = f"≥${bet['used_usd']}" if float(bet["used_usd"]) else "unpriced"
+        amount = f"{used}/${bet['appetite_usd']}, {_short(bet.get('unpriced_tokens'))} tok unpriced"
+    else:
+        amount = f"${bet['used_usd']}/${bet['appetite_usd']}"
+    return f"{shown} of appetite ({amount})"
 
 
 def _short(value: int | None) -> str:

@@ -1,9 +1,14 @@
-"""Plain-text tables for the terminal: right-aligned numbers, thousands separators, 100 columns."""
+"""Plain-text report tables: right-aligned numbers with thousands separators, fitted to the width
+they are given (see `tokenbook.layout`: cache columns go first, then numbers are abbreviated)."""
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Iterator
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
@@ -11,49 +16,39 @@ from zoneinfo import ZoneInfo
 
 from tokenbook.blocks import Block
 from tokenbook.blocks import BlocksReport
+from tokenbook.layout import SUB
+from tokenbook.layout import Column
+from tokenbook.layout import fit
+from tokenbook.money import amount
+from tokenbook.money import unpriced_note
 from tokenbook.render import compact
 from tokenbook.render import cost
-from tokenbook.render import usd
+from tokenbook.reports import Bucket
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
 from tokenbook.reports import iso_week
+from tokenbook.term import BOLD
+from tokenbook.term import paint
 
 SHORT = 8
 WIDTH = 100
 NARROWEST_LABEL = 12
-HEADERS = ("Input", "Output", "Cache write", "Cache read", "Total", "Cost")
-UNPRICED_NOTE = "≥: part of the usage has no price in pricing/ (see `tokenbook check`)"
-SUB = "  "  # indent of a --breakdown model line
-
-
-def format_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1
-) -> str:
-    """Columns from `numeric_from` on are right-aligned; a rule separates the totals row."""
-    widths = _widths(headers, rows)
-
-    def line(cells: Sequence[str]) -> str:
-        parts = [
-            c.rjust(w) if i >= numeric_from else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(parts).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    body = [line(r) for r in rows]
-    if len(body) > 1:
-        body.insert(-1, rule)
-    return "\n".join([line(headers), rule, *body])
-
-
-def _widths(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
-    return [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+NARROWEST_MODELS = 10
+# header, drop level (0: always shown), the Usage's token count
+NUMBERS = (
+    ("Input", 3, lambda u: u.tokens.input),
+    ("Output", 4, lambda u: u.tokens.output),
+    ("Cache write", 1, lambda u: u.tokens.cache_write),
+    ("Cache read", 2, lambda u: u.tokens.cache_read),
+    ("Total", 0, lambda u: u.tokens.total),
+)
+DATED = re.compile(r"-\d{8}$")
 
 
 def short_labels(labels: Sequence[str], least: int = SHORT) -> dict[str, str]:
-    """The shortest prefix (at least `least` characters) that tells each label apart.
-
-    In sorted order a label shares its longest prefix with a neighbour, so this is O(n log n)."""
+    """The first `least` characters and `…`, longer only where two labels share that prefix
+    (the shortest prefix that tells each label apart). Sorted, a label shares its longest
+    prefix with a neighbour, so this is O(n log n)."""
     order = sorted(set(labels))
     out = {}
     for i, label in enumerate(order):
@@ -74,66 +69,101 @@ def _common(a: str, b: str) -> int:
     return n
 
 
-def clip(text: str, width: int, keep_end: bool = False) -> str:
-    """At most `width` characters; `…` marks what was cut (the start of a path, else the end)."""
-    if len(text) <= width:
-        return text
-    if keep_end:
-        return "…" + text[len(text) - width + 1 :]
-    return text[: width - 1] + "…"
+def short_model(model: str) -> str:
+    """`claude-sonnet-4-5-20250929` → `sonnet-4-5`."""
+    return DATED.sub("", model.removeprefix("claude-"))
 
 
-def _numbers(u: Usage, short: bool) -> list[str]:
-    t = u.tokens
-    values = (t.input, t.output, t.cache_write, t.cache_read, t.total)
-    return [compact(v) if short else f"{v:,}" for v in values] + [cost(u)]
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One table line: its text cells before the numbers, and the usage they total."""
+
+    texts: tuple[str, ...]
+    usage: Usage
 
 
-def fit_table(
-    header: str,
-    lines: Sequence[tuple[str, Usage]],
-    keep_end: bool = False,
-    width: int = WIDTH,
-) -> str:
-    """A table of usage lines (the last one is the totals) within `width` columns: long labels
-    are clipped first; only if that is not enough do token counts become compact (1.2M)."""
-    for short in (False, True):
-        rows = [[label, *_numbers(u, short)] for label, u in lines]
-        widths = _widths((header, *HEADERS), rows)
-        room = width - (sum(widths) - widths[0]) - 2 * len(HEADERS)
-        if widths[0] > room:
-            limit = max(room, NARROWEST_LABEL, len(header))
-            for r in rows:
-                indent = SUB if r[0].startswith(SUB) else ""
-                r[0] = indent + clip(r[0][len(indent) :], limit - len(indent), keep_end)
-        table = format_table((header, *HEADERS), rows)
-        if max(map(len, table.split("\n"))) <= width:
-            break
-    return table
+def _columns(headers: Sequence[Column], lines: Sequence[Line]) -> list[Column]:
+    """The text columns (their cells filled in from `lines`) and the number columns."""
+    cols = [replace(h, cells=[ln.texts[i] for ln in lines]) for i, h in enumerate(headers)]
+    for header, level, count in NUMBERS:
+        values = [count(ln.usage) for ln in lines]
+        cols.append(
+            Column(
+                header=header,
+                cells=[f"{v:,}" for v in values],
+                short=[compact(v) for v in values],
+                right=True,
+                drop=level,
+            )
+        )
+    cols.append(Column(header="Cost", cells=[cost(ln.usage) for ln in lines], right=True))
+    return cols
 
 
-def _with_models(
-    label: str, u: Usage, models: dict[str, Usage], breakdown: bool
-) -> Iterator[tuple[str, Usage]]:
-    yield label, u
+def _with_models(texts: tuple[str, ...], b: Bucket, breakdown: bool, at: int = 0) -> Iterator[Line]:
+    """A bucket's line, and with `breakdown` a line per model (its name in column `at`)."""
+    yield Line(texts, b.usage)
     if breakdown:
-        for model, mu in sorted(models.items()):
-            yield SUB + model, mu
+        for model, mu in sorted(b.models.items()):
+            sub = [""] * len(texts)
+            sub[at] = short_model(model) if at else SUB + model  # other cells empty: a sub-line
+            yield Line(tuple(sub), mu)
 
 
-def report_table(report: Report, breakdown: bool = False) -> str:
+def _notes(usage: Usage, width: int) -> list[str]:
+    if not usage.unpriced:
+        return []
+    note = unpriced_note(usage.unpriced_tokens, usage.unpriced_models)
+    return [textwrap.fill(note, width, subsequent_indent="   ", break_on_hyphens=False)]
+
+
+def _finish(lines: list[str], notes: list[str], colour: bool) -> str:
+    if colour:
+        lines = [paint(lines[0], BOLD, True), *lines[1:]]
+    return "\n".join(lines + notes)
+
+
+def report_table(
+    report: Report,
+    breakdown: bool = False,
+    width: int = WIDTH,
+    colour: bool = False,
+    timezone: str = "UTC",
+) -> str:
+    if report.kind == "session":
+        return session_table(report, breakdown, width, colour, timezone)
     labels = [b.label for b in report.buckets]
-    names = short_labels(labels) if report.kind == "session" else {x: x for x in labels}
+    names = {x: x for x in labels}
     if report.kind == "weekly":
         names = {x: f"{x} ({iso_week(datetime.fromisoformat(x).date())[5:]})" for x in labels}
-    lines: list[tuple[str, Usage]] = []
+    lines = [ln for b in report.buckets for ln in _with_models((names[b.label],), b, breakdown)]
+    lines.append(Line(("Total",), report.totals.usage))
+    path = report.kind == "project"
+    label = Column(header=report.column.title(), cells=(), clip=NARROWEST_LABEL, keep_end=path)
+    table = fit(_columns([label], lines), width)
+    return _finish(table, _notes(report.totals.usage, width), colour)
+
+
+def session_table(report: Report, breakdown: bool, width: int, colour: bool, timezone: str) -> str:
+    """Sessions with the day of their last response, their projects and models, and cost."""
+    tz = ZoneInfo(timezone)
+    names = short_labels([b.label for b in report.buckets])
+    lines: list[Line] = []
     for b in report.buckets:
-        lines.extend(_with_models(names[b.label], b.usage, b.models, breakdown))
-    lines.append(("Total", report.totals.usage))
-    table = fit_table(report.column.title(), lines, keep_end=report.kind == "project")
-    if report.totals.usage.unpriced:
-        table += "\n" + UNPRICED_NOTE
-    return table
+        day = b.last.astimezone(tz).date().isoformat() if b.last else ""
+        models = ", ".join(short_model(m) for m in sorted(b.models))
+        texts = (names[b.label], day, ", ".join(sorted(b.projects)), models)
+        lines.extend(_with_models(texts, b, breakdown, at=3))
+    lines.append(Line(("Total", "", "", ""), report.totals.usage))
+    headers = [
+        Column(header="Session", cells=()),
+        Column(header="Date", cells=()),
+        Column(header="Project", cells=(), clip=NARROWEST_LABEL, keep_end=True),
+        # A --breakdown names each model in this column: it stays then.
+        Column(header="Models", cells=(), clip=NARROWEST_MODELS, drop=0 if breakdown else 5),
+    ]
+    table = fit(_columns(headers, lines), width)
+    return _finish(table, _notes(report.totals.usage, width), colour)
 
 
 def _local(t: datetime, tz: ZoneInfo) -> str:
@@ -150,15 +180,16 @@ def _block_label(b: Block, report: BlocksReport, tz: ZoneInfo) -> str:
     return f"{_local(b.start, tz)} {marks}".rstrip()
 
 
-def blocks_table(report: BlocksReport, breakdown: bool = False) -> str:
+def blocks_table(
+    report: BlocksReport, breakdown: bool = False, width: int = WIDTH, colour: bool = False
+) -> str:
     tz = ZoneInfo(report.timezone)
-    lines: list[tuple[str, Usage]] = []
+    lines: list[Line] = []
     for b in report.blocks:
-        lines.extend(
-            _with_models(_block_label(b, report, tz), b.bucket.usage, b.bucket.models, breakdown)
-        )
-    lines.append(("Total", report.totals.usage))
-    out = [fit_table("Block", lines)]
+        lines.extend(_with_models((_block_label(b, report, tz),), b.bucket, breakdown))
+    lines.append(Line(("Total",), report.totals.usage))
+    label = Column(header="Block", cells=(), clip=NARROWEST_LABEL)
+    out = fit(_columns([label], lines), width)
     out.extend(_active_lines(report, tz))
     if any(b.from_ledgers for b in report.blocks):
         since = f"since {_local(report.logs_since, tz)}" if report.logs_since else "none"
@@ -166,10 +197,11 @@ def blocks_table(report: BlocksReport, breakdown: bool = False) -> str:
             "~ estimated from ledger rows the logs no longer hold (each row's usage counts at its\n"
             f"  first response). Responses read from logs: {since}"
         )
-    if report.totals.usage.unpriced:
-        out.append(UNPRICED_NOTE)
-    out.append(f"Blocks are {report.timezone} times; 5 hours each from the first response's hour.")
-    return "\n".join(out)
+    notes = _notes(report.totals.usage, width)
+    notes.append(
+        f"Blocks are {report.timezone} times; 5 hours each from the first response's hour."
+    )
+    return _finish(out, notes, colour)
 
 
 def _active_lines(report: BlocksReport, tz: ZoneInfo) -> list[str]:
@@ -180,9 +212,7 @@ def _active_lines(report: BlocksReport, tz: ZoneInfo) -> list[str]:
     u = b.bucket.usage
 
     def money(value: Decimal) -> str:
-        if not u.unpriced:
-            return usd(value)
-        return "≥" + usd(value) if u.priced_usd else "unpriced"
+        return amount(value, bool(u.unpriced))
 
     end = b.end.astimezone(tz).strftime("%H:%M")
     lines = [
@@ -196,4 +226,6 @@ def _active_lines(report: BlocksReport, tz: ZoneInfo) -> list[str]:
             f"{money(burn.usd_per_hour)}/hour",
             f"  projected at {end}: {burn.projected_tokens:,} tokens, {money(burn.projected_usd)}",
         ]
+    if u.unpriced:
+        lines.append(f"  ≥: {u.unpriced_tokens:,} tokens of this block have no price")
     return lines

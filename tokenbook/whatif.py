@@ -40,6 +40,9 @@ class Repriced:
     actual_unpriced: set[str] = field(default_factory=set)  # rows left out: no actual price
     terms: dict[str, Term] = field(default_factory=dict)
     unpriced: set[str] = field(default_factory=set)  # rows left out: no price under `model`
+    actual_unpriced_tokens: int = 0  # the tokens of the rows left out for each reason
+    unpriced_tokens: int = 0
+    actual_unpriced_models: set[str] = field(default_factory=set)
 
     @property
     def usd(self) -> Decimal:
@@ -71,10 +74,13 @@ def reprice(vault: Vault, rows: Iterable[LedgerRow], target: ModelPrice) -> Repr
         priced = actual.price(row)
         if priced.usd is None:
             out.actual_unpriced.add(priced.unpriced)
+            out.actual_unpriced_models.add(row.model)
+            out.actual_unpriced_tokens += row.tokens.total
             continue
         terms, missing = _terms(other, replace(row, model=as_target))
         if missing:
             out.unpriced.add(missing)
+            out.unpriced_tokens += row.tokens.total
             continue
         out.rows += 1
         out.actual_usd += priced.usd
@@ -109,6 +115,7 @@ class Suggestion:
     cheaper: str
     actual_usd: Decimal
     cheaper_usd: Decimal
+    left_out_tokens: int = 0  # usage with no price either way: not in the two figures
 
     @property
     def saving(self) -> Decimal:
@@ -150,4 +157,5 @@ def suggest_cheaper(
     result = reprice(vault, rows, target)
     if not result.rows or result.saving <= 0:
         return None
-    return Suggestion(main.name, target.name, result.actual_usd, result.usd)
+    left_out = result.actual_unpriced_tokens + result.unpriced_tokens
+    return Suggestion(main.name, target.name, result.actual_usd, result.usd, left_out)

@@ -10,11 +10,15 @@ from typing import Any
 
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import vault_path
+from tokenbook.commands.estimate_text import backtest_json
+from tokenbook.commands.estimate_text import backtest_text
+from tokenbook.commands.estimate_text import money
+from tokenbook.commands.estimate_text import whatif_json
+from tokenbook.commands.estimate_text import whatif_text
 from tokenbook.dashboard import latest_day
 from tokenbook.dashboard import pick_cycle
 from tokenbook.errors import TokenbookError
 from tokenbook.estimates import MIN_HISTORY
-from tokenbook.estimates import Backtest
 from tokenbook.estimates import Estimate
 from tokenbook.estimates import PlanEstimate
 from tokenbook.estimates import backtest
@@ -23,9 +27,10 @@ from tokenbook.estimates import estimate_plan
 from tokenbook.estimates import summary
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
+from tokenbook.money import amount
+from tokenbook.money import unpriced_json
+from tokenbook.money import unpriced_note
 from tokenbook.render import compact
-from tokenbook.render import usd
-from tokenbook.reports import usd_text
 from tokenbook.stats import HIGH_Q
 from tokenbook.stats import LOW_Q
 from tokenbook.store import LedgerSet
@@ -52,8 +57,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bet", metavar="BET", help="with --as-model: this bet (default: the cycle)")
 
 
-def _money(value: Decimal | None) -> str | None:
-    return usd_text(value.quantize(Decimal("0.000001"))) if value is not None else None
+def _unpriced_json(e: Estimate) -> dict[str, Any]:
+    """What the USD figures leave out: samples with no price, and unpriced parts of the rest."""
+    return {
+        "usd_sample_size": e.usd_sample_size,
+        "left_out_unpriced": e.left_out,
+        "unpriced": e.floor,
+        **unpriced_json(e.unpriced_tokens, e.unpriced_models),
+    }
 
 
 def estimate_json(e: Estimate) -> dict[str, Any]:
@@ -62,10 +73,10 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
         "name": e.name,
         "unit": e.unit,
         "sample_size": e.sample_size,
-        "median": _money(e.usd[0]) if e.usd else None,
+        "median": money(e.usd[0]) if e.usd else None,
         "interval": {
-            "low": _money(e.usd[1]) if e.usd else None,
-            "high": _money(e.usd[2]) if e.usd else None,
+            "low": money(e.usd[1]) if e.usd else None,
+            "high": money(e.usd[2]) if e.usd else None,
             "quantiles": quantiles,
         },
         "tokens": {
@@ -76,93 +87,86 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
                 "quantiles": quantiles,
             },
         },
-    }
+    } | _unpriced_json(e)
+
+
+def _usd_text(e: Estimate) -> str:
+    if e.usd is None:
+        return f"{'unpriced':>7} (no {e.unit} has a price)"
+    m, lo, hi = e.usd
+    f = e.floor
+    return f"{amount(m, f):>7} ({amount(lo, f)} to {amount(hi, f)}) per {e.unit}"
 
 
 def _line(e: Estimate) -> str:
-    if not e.usd or not e.tokens:
+    if not e.tokens:
         return f"{e.name:<20} n={e.sample_size:<4} no history yet"
-    m, lo, hi = e.usd
     few = " (few samples)" if e.sample_size < MIN_HISTORY else ""
+    left = f"; {e.left_out} unpriced {e.unit}(s) left out of $" if e.left_out and e.usd else ""
     return (
-        f"{e.name:<20} n={e.sample_size:<4} {usd(m):>7} ({usd(lo)} to {usd(hi)}) per {e.unit}, "
-        f"{compact(e.tokens[0])} tok ({compact(e.tokens[1])} to {compact(e.tokens[2])}){few}"
+        f"{e.name:<20} n={e.sample_size:<4} {_usd_text(e)}, "
+        f"{compact(e.tokens[0])} tok ({compact(e.tokens[1])} to {compact(e.tokens[2])}){few}{left}"
     )
 
 
-def _suggest(high: Decimal, cycle: Cycle | None) -> dict[str, Any]:
-    """The appetite to ask for: the high end of the interval, rounded up to whole dollars."""
-    amount = Decimal(math.ceil(high))
-    share = amount * 100 / cycle.budget_usd if cycle and cycle.budget_usd else None
+def _notes(estimates: list[Estimate]) -> list[str]:
+    """One line naming the unpriced tokens and models behind figures marked ≥ or left out."""
+    tokens = max((e.unpriced_tokens for e in estimates), default=0)
+    models = frozenset().union(*(e.unpriced_models for e in estimates))
+    out = [unpriced_note(tokens, models)] if models else []
+    if any(e.left_out for e in estimates):
+        out.append("left out of $: sessions and bets none of whose usage has a price (never $0)")
+    return out
+
+
+def _suggest(high: Decimal, cycle: Cycle | None, floor: bool) -> dict[str, Any]:
+    """The appetite to ask for: the high end of the interval, rounded up to whole dollars (at
+    least that when the interval leaves unpriced usage out)."""
+    dollars = Decimal(math.ceil(high))
+    share = dollars * 100 / cycle.budget_usd if cycle and cycle.budget_usd else None
     return {
-        "usd": _money(amount),
+        "usd": money(dollars),
         "percent_of_cycle": float(share.quantize(Decimal("0.1"))) if share is not None else None,
         "cycle": cycle.id if cycle and share is not None else None,
+        "unpriced": floor,
     }
 
 
 def _suggest_text(s: dict[str, Any]) -> str:
     share = f" ({s['percent_of_cycle']}% of cycle {s['cycle']})" if s["cycle"] else ""
-    return f"suggested appetite: appetite_usd: {s['usd']}{share} (the interval's high end)"
+    floor = "; at least: part of the usage has no price" if s["unpriced"] else ""
+    return f"suggested appetite: appetite_usd: {s['usd']}{share} (the interval's high end{floor})"
 
 
 def plan_json(p: PlanEstimate) -> dict[str, Any]:
     return {
         "terms": [{"count": n, **estimate_json(e)} for n, e in p.terms],
-        "median": _money(p.usd[0]),
+        "median": money(p.usd[0]),
         "interval": {
-            "low": _money(p.usd[1]),
-            "high": _money(p.usd[2]),
+            "low": money(p.usd[1]),
+            "high": money(p.usd[2]),
             "quantiles": [LOW_Q, HIGH_Q],
         },
         "tokens": {"median": p.tokens[0], "interval": {"low": p.tokens[1], "high": p.tokens[2]}},
         "sample_size": min(e.sample_size for _, e in p.terms),
+        "unpriced": p.floor,
+        "unpriced_kinds": p.unpriced_kinds,
+        "unpriced_models": sorted(frozenset().union(*(e.unpriced_models for _, e in p.terms))),
     }
 
 
-def whatif_json(r: Repriced, scope: str) -> dict[str, Any]:
-    terms = [t for t in r.terms.values() if t.tokens]
-    return {
-        "scope": scope,
-        "model": r.model.name,
-        "rows": r.rows,
-        "actual_usd": _money(r.actual_usd),
-        "actual_unpriced": sorted(r.actual_unpriced),
-        "as_model_usd": _money(r.usd),
-        "unpriced": sorted(r.unpriced),
-        "saving_usd": _money(r.saving),
-        "terms": [
-            {
-                "kind": t.kind,
-                "count": t.tokens,
-                "usd_per_million": _money(t.rate),
-                "usd": _money(t.usd),
-            }
-            for t in terms
-        ],
-    }
-
-
-def _whatif_text(r: Repriced, scope: str) -> list[str]:
-    out = [f"{scope} re-priced as {r.model.name} ({r.rows} ledger rows priced both ways):"]
-    for t in r.terms.values():
-        if not t.tokens:
-            continue
-        if t.kind == "web_search":
-            out.append(
-                f"  web searches {t.tokens:>14,} x "
-                f"${t.usd * 1000 / t.tokens:,.2f}/1000 = ${t.usd:,.4f}"
-            )
-        else:
-            out.append(f"  {t.kind:<14} {t.tokens:>14,} tok x ${t.rate:,.4f}/M = ${t.usd:,.4f}")
-    out.append(f"  total ${r.usd:,.4f} as {r.model.name}; actual ${r.actual_usd:,.4f}")
-    change = r.saving
-    out.append(f"  {'saving' if change >= 0 else 'extra cost'}: ${abs(change):,.4f}")
-    for reason in sorted(r.unpriced):
-        out.append(f"  left out (no price as {r.model.name}): {reason}")
-    for reason in sorted(r.actual_unpriced):
-        out.append(f"  left out (no actual price): {reason}")
-    return out
+def _plan_total(p: PlanEstimate) -> str:
+    m, lo, hi = p.usd
+    f = p.floor
+    missing = (
+        f"; no price for any past session of {', '.join(p.unpriced_kinds)}"
+        if p.unpriced_kinds
+        else ""
+    )
+    return (
+        f"total {amount(m, f)} ({amount(lo, f)} to {amount(hi, f)}; "
+        f"the terms' intervals added{missing})"
+    )
 
 
 def _whatif(vault: Vault, ledgers: LedgerSet, model: str, bet: str | None) -> tuple[Repriced, str]:
@@ -181,31 +185,6 @@ def _whatif(vault: Vault, ledgers: LedgerSet, model: str, bet: str | None) -> tu
     return reprice(vault, rows, target), f"cycle {cycle.id}" if cycle else "all usage"
 
 
-def _backtest_json(b: Backtest) -> dict[str, Any]:
-    return {
-        "what": f"each session predicted from all earlier sessions (at least {MIN_HISTORY})",
-        "predictions": b.predictions,
-        "inside_interval": b.inside,
-        "coverage_percent": float(b.coverage.quantize(Decimal("0.1")))
-        if b.coverage is not None
-        else None,
-        "median_ape_percent": float(b.median_ape.quantize(Decimal("0.1")))
-        if b.median_ape is not None
-        else None,
-    }
-
-
-def _backtest_text(b: Backtest) -> str:
-    if not b.predictions:
-        return f"backtest: not enough history yet (needs {MIN_HISTORY + 1} sessions)"
-    ape = f"{b.median_ape:.0f}%" if b.median_ape is not None else "—"
-    return (
-        f"backtest: {b.inside} of {b.predictions} sessions ({b.coverage:.0f}%) fell inside the\n"
-        f"  interval predicted from all sessions before them (at least {MIN_HISTORY});\n"
-        f"  median absolute percentage error of the predicted median: {ape}"
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
     vault = load_vault(root)
@@ -218,26 +197,29 @@ def run(args: argparse.Namespace) -> int:
     estimates = summary(vault, ledgers)
     out["estimates"] = [estimate_json(e) for e in estimates]
     text += [_line(e) for e in estimates]
+    notes = _notes(estimates)
     if args.plan:
         plan = estimate_plan(vault, ledgers, args.plan)
-        out["plan"] = plan_json(plan) | {"suggested_appetite": _suggest(plan.usd[2], cycle)}
+        suggested = _suggest(plan.usd[2], cycle, plan.floor)
+        out["plan"] = plan_json(plan) | {"suggested_appetite": suggested}
         text += ["", f"plan {args.plan!r}:"] + [f"  {n} x {_line(e)}" for n, e in plan.terms]
-        m, lo, hi = plan.usd
-        text.append(f"  total {usd(m)} ({usd(lo)} to {usd(hi)}; the terms' intervals added)")
-        text.append("  " + _suggest_text(out["plan"]["suggested_appetite"]))
+        text.append("  " + _plan_total(plan))
+        text.append("  " + _suggest_text(suggested))
     if args.like:
         like = estimate_like(vault, ledgers, args.like)
         out["like"] = estimate_json(like)
         text += ["", _line(like)]
         if like.usd:
-            out["like"]["suggested_appetite"] = _suggest(like.usd[2], cycle)
+            out["like"]["suggested_appetite"] = _suggest(like.usd[2], cycle, like.floor)
             text.append("  " + _suggest_text(out["like"]["suggested_appetite"]))
+        notes = _notes([*estimates, like])
     b = backtest(vault, ledgers)
-    out["backtest"] = _backtest_json(b)
-    text += ["", _backtest_text(b)]
+    out["backtest"] = backtest_json(b)
+    text += ["", backtest_text(b)]
     if args.as_model:
         repriced, scope = _whatif(vault, ledgers, args.as_model, args.bet)
         out["what_if"] = whatif_json(repriced, scope)
-        text += ["", *_whatif_text(repriced, scope)]
+        text += ["", *whatif_text(repriced, scope)]
+    text += ["", *notes] if notes else []
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else "\n".join(text))
     return 0

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from datetime import UTC
 from datetime import datetime
 from typing import Any
 
 from tokenbook.attribution import Attributor
-from tokenbook.blocks import blocks_json
 from tokenbook.blocks import build_blocks
 from tokenbook.blocks import entries
 from tokenbook.commands.common import add_logs
@@ -20,16 +21,21 @@ from tokenbook.commands.common import vault_path
 from tokenbook.errors import TokenbookError
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
+from tokenbook.ordering import ORDERS
+from tokenbook.ordering import ordered
 from tokenbook.pricing import PriceBook
+from tokenbook.report_json import blocks_json
+from tokenbook.report_json import report_json
 from tokenbook.reports import BY
 from tokenbook.reports import Filter
 from tokenbook.reports import build_report
-from tokenbook.reports import report_json
 from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.tables import blocks_table
 from tokenbook.tables import report_table
+from tokenbook.term import colour
+from tokenbook.term import width
 from tokenbook.vault import load_vault
 
 KINDS = (*BY, "blocks")
@@ -64,6 +70,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--breakdown", action="store_true", help="a line per model under each row of the table"
     )
+    p.add_argument(
+        "--order",
+        choices=ORDERS,
+        help="cost (highest first), date (last activity, oldest first) or tokens (most first); "
+        "default: sessions by cost in the table, by start time in JSON; other kinds by label",
+    )
     add_logs(p)
     p.add_argument(
         "--now",
@@ -89,14 +101,23 @@ def run(args: argparse.Namespace) -> int:
     keep = _filter(args, vault, ledgers)
     book = PriceBook(vault)
     out: dict[str, Any]
+    columns, ansi = width(sys.stdout, os.environ), colour(sys.stdout, os.environ)
     if args.kind == "blocks":
+        if args.order:
+            raise TokenbookError("--order does not apply to blocks: they are in time order")
         now = args.now or datetime.now(UTC)
         events = claude_code.collect(log_dirs(args.logs, root)).events
         items = entries(ledgers, events, Attributor(vault))
         blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
-        out, text = blocks_json(blocks), blocks_table(blocks, args.breakdown)
+        out, text = blocks_json(blocks), blocks_table(blocks, args.breakdown, columns, ansi)
     else:
         report = build_report(args.kind, ledgers, book, keep)
-        out, text = report_json(report), report_table(report, args.breakdown)
+        if args.order:
+            report = ordered(report, args.order)
+        out = report_json(report)
+        if args.kind == "session" and not args.order:
+            report = ordered(report, "cost")
+        tz = vault.settings.timezone
+        text = report_table(report, args.breakdown, columns, ansi, tz)
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0

@@ -1,0 +1,99 @@
+"""The JSON form of reports: field names are a documented interface (add fields, never rename)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tokenbook.blocks import RATE
+from tokenbook.blocks import BlocksReport
+from tokenbook.blocks import Burn
+from tokenbook.blocks import whole
+from tokenbook.reports import Bucket
+from tokenbook.reports import Report
+from tokenbook.reports import Usage
+from tokenbook.reports import iso_week
+from tokenbook.reports import usd_text
+from tokenbook.reports import utc_text
+
+
+def usage_json(u: Usage) -> dict[str, Any]:
+    t = u.tokens
+    return {
+        "input_tokens": t.input,
+        "output_tokens": t.output,
+        "cache_creation_input_tokens": t.cache_write,
+        "cache_creation_5m_input_tokens": t.cache_write_5m,
+        "cache_creation_1h_input_tokens": t.cache_write_1h,
+        "cache_read_input_tokens": t.cache_read,
+        "total_tokens": t.total,
+        "web_search_requests": u.web_search,
+        "responses": u.responses,
+        "cost_usd": usd_text(u.usd),
+        "unpriced": sorted(u.unpriced),
+        "priced_usd": usd_text(u.priced_usd),
+        "unpriced_tokens": u.unpriced_tokens,
+        "unpriced_models": sorted(u.unpriced_models),
+    }
+
+
+def bucket_json(b: Bucket) -> dict[str, Any]:
+    out = usage_json(b.usage)
+    out["models"] = {m: usage_json(u) for m, u in sorted(b.models.items())}
+    return out
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    rows = []
+    for b in report.buckets:
+        row: dict[str, Any] = {report.column: b.label}
+        if report.kind == "weekly":
+            row["iso_week"] = iso_week(date.fromisoformat(b.label))
+        if report.kind == "session":
+            row |= {
+                "first": utc_text(b.first) if b.first else "",
+                "last": utc_text(b.last) if b.last else "",
+                "bets": sorted(b.ledgers),
+                "projects": sorted(b.projects),
+            }
+        rows.append(row | bucket_json(b))
+    return {"rows": rows, "totals": bucket_json(report.totals)}
+
+
+def burn_json(burn: Burn, priced: bool) -> dict[str, Any]:
+    """Rates rounded (tokens to whole numbers, dollars to 6 decimals); money is null when part
+    of the block has no price."""
+    return {
+        "elapsed_minutes": whole(burn.minutes),
+        "tokens_per_minute": whole(burn.tokens_per_minute),
+        "usd_per_hour": usd_text(burn.usd_per_hour.quantize(RATE)) if priced else None,
+        "remaining_minutes": whole(burn.remaining_minutes),
+        "projected_total_tokens": burn.projected_tokens,
+        "projected_cost_usd": usd_text(burn.projected_usd.quantize(RATE)) if priced else None,
+    }
+
+
+def blocks_json(report: BlocksReport) -> dict[str, Any]:
+    rows = []
+    for b in report.blocks:
+        row: dict[str, Any] = {
+            "block": utc_text(b.start),
+            "start": utc_text(b.start),
+            "end": utc_text(b.end),
+            "first": utc_text(b.first),
+            "last": utc_text(b.last),
+            "active": b is report.active,
+            "source": b.source,
+        }
+        row |= bucket_json(b.bucket)
+        if b is report.active:
+            u = b.bucket.usage
+            burn = burn_json(report.burn, not u.unpriced) if report.burn else None
+            # Money is null when part of the block is unpriced; the tokens say how much.
+            row["burn_rate"] = burn and burn | {"unpriced_tokens": u.unpriced_tokens}
+        rows.append(row)
+    return {
+        "now": utc_text(report.now),
+        "rows": rows,
+        "totals": bucket_json(report.totals),
+    }
