@@ -28,6 +28,8 @@ from tokenbook.sources.records import utc
 FILE_NAME = re.compile(r"^rollout-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-(.+)\.jsonl$")
 FAST_TIERS = {"fast", "priority"}  # Codex `/fast` is OpenAI's priority processing
 STANDARD_TIERS = {"", "default", "auto", "standard", "normal"}
+# Lines worth parsing; messages, reasoning and tool output are skipped unread.
+KEEP = (b'"session_meta"', b'"turn_context"', b'"token_count"', b'"thread_settings_applied"')
 _TIER_TEXT = re.compile(r"^[a-z0-9_-]{1,32}$")
 
 
@@ -127,7 +129,7 @@ def read_thread(path: Path, archived: bool, skipped: list[Skipped]) -> Thread | 
     if data is None:
         return None
     state = _State(Thread(path=path, id=thread_id_of(path), archived=archived, size=len(data)))
-    for number, obj in json_lines(path, data, skipped):
+    for number, obj in json_lines(path, data, skipped, KEEP):
         try:
             _take(state, number, obj)
         except Bad as e:
@@ -162,8 +164,10 @@ def _meta(state: _State, obj: Mapping[str, Any], payload: Mapping[str, Any]) -> 
         return
     t = state.thread
     t.id = text(payload, "id") or t.id
-    created = payload.get("timestamp", obj.get("timestamp"))
-    t.created = utc(created, "session_meta timestamp") if created is not None else None
+    try:  # only needed to spot a replay when the parent file is gone
+        t.created = utc(payload.get("timestamp", obj.get("timestamp")))
+    except Bad:
+        t.created = None
     t.cwd = text(payload, "cwd")
     t.branch = text(payload, "git", "branch")
     source = payload.get("source")

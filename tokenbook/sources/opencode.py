@@ -20,7 +20,6 @@ and reported, and read again by the next sync.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -156,7 +155,7 @@ class _Merged:
                 continue
             session = self.sessions.get(step.message.session, Session(step.message.session))
             rank = (session.created, step.origin, step.key)
-            fingerprint = _fingerprint(step)
+            fingerprint = _fingerprint(step, response.tokens)
             known = best.get(fingerprint)
             if known is None or rank < known[0]:
                 best[fingerprint] = (rank, response)
@@ -190,9 +189,9 @@ def _at(store: Store) -> tuple[Path, int]:
     return store.path, store.origin
 
 
-def _fingerprint(step: _Step) -> tuple[Any, ...]:
+def _fingerprint(step: _Step, tokens: Tokens) -> tuple[Any, ...]:
+    """What a fork's copy of a step shares with the original: time, model, usage, cost."""
     m = step.message
-    tokens = json.dumps(step.tokens, sort_keys=True, default=str)
     return (repr(m.created), m.model, m.provider, step.ordinal, tokens, repr(step.cost))
 
 

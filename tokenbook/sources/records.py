@@ -115,12 +115,19 @@ def read_bytes(path: Path, skipped: list[Skipped]) -> bytes | None:
         return None
 
 
-def json_lines(path: Path, data: bytes, skipped: list[Skipped]) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object) for each non-blank line; bad lines go to `skipped`."""
+def json_lines(
+    path: Path, data: bytes, skipped: list[Skipped], keep: tuple[bytes, ...] = ()
+) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object) for each non-blank line; bad lines go to `skipped`.
+
+    With `keep`, a complete-looking line (`{...}`) holding none of those byte strings is not
+    parsed at all: the agents' text lines are the big ones, and they carry no usage."""
     lines = data.split(b"\n")
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line:
+            continue
+        if keep and line[:1] == b"{" and line[-1:] == b"}" and not any(k in line for k in keep):
             continue
         try:
             yield number, json.loads(line)
