@@ -13,7 +13,7 @@ import pytest
 
 from tests.agents.codex_gen import SENTINEL
 from tests.agents.codex_gen import Truth
-from tests.agents.codex_gen import build
+from tests.agents.codex_history import build
 from tests.agents.codex_ref import naive
 from tests.agents.codex_ref import reference
 from tokenbook.sources import codex

@@ -11,7 +11,7 @@ import pytest
 
 from tests.agents.opencode_gen import SENTINEL
 from tests.agents.opencode_gen import Truth
-from tests.agents.opencode_gen import build
+from tests.agents.opencode_history import build
 from tests.agents.opencode_ref import naive
 from tests.agents.opencode_ref import reference
 from tokenbook.sources import opencode

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.agents import codex_gen
+from tests.agents import codex_history
 from tests.agents import gemini_gen
-from tests.agents import opencode_gen
+from tests.agents import opencode_history
 from tokenbook.errors import TokenbookError
 from tokenbook.sources import registry
 from tokenbook.sources.base import Read
@@ -18,8 +18,8 @@ from tokenbook.sources.base import Read
 @pytest.fixture(scope="module")
 def layouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("layouts")
-    codex_gen.build(root / "codex")
-    opencode_gen.build(root / "opencode")
+    codex_history.build(root / "codex")
+    opencode_history.build(root / "opencode")
     gemini_gen.build(root / "gemini")
     (root / "claude" / "projects").mkdir(parents=True)
     (root / "empty").mkdir()
