@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "reattribute": "preview (or --write) moving usage already in bets by today's match rules",
     "export": "print every ledger row with its cost, as CSV or JSON",
     "completion": "print a shell completion script for bash, zsh or fish",
+    "pricing": "update: add dated prices for the models in use from an offline price database",
 }
 
 
