@@ -33,6 +33,18 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def version() -> str:
+    """The installed distribution's version, else (run from a source tree) the package's."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("tokenbook")
+    except metadata.PackageNotFoundError:
+        from tokenbook import __version__
+
+        return __version__
+
+
 def command(name: str) -> ModuleType:
     return import_module(f"tokenbook.commands.{name}")
 
@@ -42,6 +54,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tokenbook", description="Token budgets for coding agents, kept in git."
     )
+    parser.add_argument("--version", action="version", version=f"tokenbook {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, text in COMMANDS.items():
         p = sub.add_parser(name, help=text, description=text)
