@@ -49,12 +49,23 @@ def command(name: str) -> ModuleType:
     return import_module(f"tokenbook.commands.{name}")
 
 
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked (importlib.metadata costs the status line 30 ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"tokenbook {version()}")
+        parser.exit()
+
+
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (`only`) one whose other subcommands are listed but not loaded."""
     parser = argparse.ArgumentParser(
         prog="tokenbook", description="Token budgets for coding agents, kept in git."
     )
-    parser.add_argument("--version", action="version", version=f"tokenbook {version()}")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, text in COMMANDS.items():
         p = sub.add_parser(name, help=text, description=text)
