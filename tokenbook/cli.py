@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "log": "add usage that no log records (API calls from scripts, other tools) to a bet's ledger",
     "assign": "move a session's usage to a bet (edits `sessions:` lists, moves ledger rows)",
     "export": "print every ledger row with its cost, as CSV or JSON",
+    "cycle": "write the next cycles of a repeating cycle (`next`), or list the cycles",
 }
 
 
