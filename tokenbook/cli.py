@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "assign": "move a session's usage to a bet (edits `sessions:` lists, moves ledger rows)",
     "export": "print every ledger row with its cost, as CSV or JSON",
     "cycle": "write the next cycles of a repeating cycle (`next`), or list the cycles",
+    "doctor": "check that usage is being counted: hook, logs, prices, cycle, git, cache",
 }
 
 
