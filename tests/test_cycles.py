@@ -279,7 +279,10 @@ def test_init_reads_the_default_log_dirs(capsys, tmp_path):
     write_log(home / ".claude", "p/a.jsonl", [assistant("m1", ts=stamp(months_ago(1)))])
     code, out, _ = run(capsys, "init", tmp_path / "v")
     assert code == 0
-    assert f"a cycle for each of {months_ago(1):%Y-%m}\n" in out
+    assert (
+        f"past usage found in {home / '.claude'}: a cycle for each of {months_ago(1):%Y-%m}\n"
+        in out
+    )
 
 
 def test_span_reads_only_the_ends_of_a_big_log(tmp_path):

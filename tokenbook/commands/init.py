@@ -38,7 +38,7 @@ def _past_months(args: argparse.Namespace, today: date) -> tuple[list[date], lis
         return [], []
     dirs = list(args.logs) or claude_code.default_dirs(os.environ, Path.home())
     months = usage_months(claude_code.discover(dirs), "UTC")  # init's timezone
-    return [m for m in months if m < today.replace(day=1)], dirs
+    return [m for m in months if m < today.replace(day=1)], [d for d in dirs if d.is_dir()]
 
 
 def run(args: argparse.Namespace) -> int:
