@@ -269,6 +269,19 @@ def test_numbers_keys_and_indentation_are_kept_as_written(capsys, vault, home):
     assert path.read_text(encoding="utf-8") == text
 
 
+def test_windows_line_endings_are_kept(capsys, vault, home):
+    path = settings(home)
+    path.parent.mkdir(parents=True)
+    original = json.dumps(THEIRS, indent=2).replace("\n", "\r\n").encode() + b"\r\n"
+    path.write_bytes(original)
+    assert run(capsys, "hook", "install", "--no-check", "--vault", vault)[0] == 0
+    written = path.read_bytes()
+    assert written.count(b"\r\n") == written.count(b"\n")
+    assert json.loads(written)["hooks"]["SessionEnd"][-1] == {"hooks": [our_hook(vault)]}
+    assert run(capsys, "hook", "uninstall")[0] == 0
+    assert path.read_bytes() == original
+
+
 def test_broken_settings_are_reported_and_left_alone(capsys, vault, home, logs):
     write_log(logs, "p/s.jsonl", [assistant("m1", session="s-auth")])
     os.environ["CLAUDE_CONFIG_DIR"] = str(logs)  # undone by the autouse fixture

@@ -1,8 +1,9 @@
 """Read and rewrite a JSON settings file while keeping what the user wrote, as far as JSON allows.
 
 Numbers are kept as their text (`1e999` stays `1e999`, never `Infinity`; `1.50` stays `1.50`),
-keys keep their order, and the file keeps its indentation and its final newline. What JSON
-cannot tell apart (spaces inside a line, `\\u00e9` versus `é`) comes back in the usual form.
+keys keep their order, and the file keeps its indentation, line endings and final newline.
+What JSON cannot tell apart (spaces inside a line, `\\u00e9` versus `é`) comes back in the
+usual form.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class DuplicateKey(ValueError):
 class Layout:
     indent: str | None  # None: the file was one line
     final_newline: bool
+    newline: str = "\n"  # or "\r\n", as the file had it
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -55,16 +57,18 @@ def loads(text: str) -> Any:
 def layout(text: str) -> Layout:
     """The indentation unit (the first indented line's) and whether the text ends in a newline."""
     stripped = text.strip()
+    newline = "\r\n" if "\r\n" in text else "\n"
     if stripped and "\n" not in stripped:
-        return Layout(None, text.endswith("\n"))
+        return Layout(None, text.endswith("\n"), newline)
     found = _INDENT.search(text)
-    return Layout(found.group(1) if found else "  ", text.endswith("\n") or not stripped)
+    indent = found.group(1) if found else "  "
+    return Layout(indent, text.endswith("\n") or not stripped, newline)
 
 
 def dumps(value: Any, style: Layout) -> str:
     """`value` as JSON in the given layout (json.dumps' shape: `"key": value`, one per line)."""
-    out = _dump(value, style.indent, 0)
-    return out + "\n" if style.final_newline else out
+    out = _dump(value, style.indent, 0) + ("\n" if style.final_newline else "")
+    return out.replace("\n", style.newline)  # strings hold no raw newline: JSON escapes them
 
 
 def _dump(value: Any, indent: str | None, depth: int) -> str:
