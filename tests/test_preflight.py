@@ -169,7 +169,6 @@ def test_text_output_shows_the_error_next_to_numbers(capsys, vault, logs, src):
         (["/no/such/dir"], "/no/such/dir: no such file or folder"),
         ([], "nothing to weigh"),
         (["--prompt", "hi", "--bet", "nope", "--model", OPUS], "unknown bet `nope`"),
-        (["--prompt", "hi"], "no usage in the ledgers to pick a model from"),
         (["--session", "zzz", "--model", OPUS], "no session `zzz` in the logs"),
     ],
 )
@@ -179,6 +178,46 @@ def test_errors_are_one_line_and_exit_1(capsys, vault, logs, args, message):
     assert out == ""
     assert message in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("day", "model"),
+    [("2026-12-01", "claude-fable-5-2"), ("2026-11-03", "claude-fable-5-1")],
+)
+def test_a_fresh_vault_prices_with_the_first_priced_model_and_says_so(
+    capsys, vault, src, day, model
+):
+    result = preflight(capsys, vault, src, "--as-of", day)
+    assert result["model"] == model  # the first in pricing/ with a price on that day
+    assert result["model_source"] == (
+        "no usage yet, so the first priced in pricing/; change it with --model"
+    )
+    assert result["cost_usd"] is not None
+    code, out, _ = run(capsys, "preflight", src, "--vault", vault, "--as-of", day)
+    assert code == 0
+    assert out.startswith(f"Pre-flight for {model} (no usage yet, so the first priced in ")
+
+
+def test_the_model_source_is_shown(capsys, vault, logs, src):
+    synced(capsys, vault, logs)
+    result = preflight(capsys, vault, src, "--as-of", "2026-11-03")
+    assert (result["model"], result["model_source"]) == (
+        OPUS,
+        "the latest used in the ledgers; change it with --model",
+    )
+    result = preflight(capsys, vault, src, "--model", "claude-sonnet-4-5")
+    assert result["model_source"] == "from --model"
+
+
+def test_no_usage_and_no_prices_asks_for_a_model(capsys, vault, src):
+    for price_list in (vault / "pricing").glob("*.md"):
+        price_list.unlink()
+    code, out, err = run(capsys, "preflight", src, "--vault", vault)
+    assert (code, out) == (1, "")
+    assert err == (
+        "no usage in the ledgers and no price in pricing/ to pick a model from; name one with "
+        "--model\n"
+    )
 
 
 def test_preflight_writes_nothing_but_its_cache(capsys, vault, src):

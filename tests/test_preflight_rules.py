@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -224,7 +225,7 @@ def test_gitignore_agrees_with_git(tmp_path):
         capture_output=True,
         text=True,
     ).stdout.split()
-    rules = gitignore.for_folder(tmp_path)
+    rules = gitignore.own_rules(tmp_path)  # our parser, not git's answer
 
     def ours(p: str) -> bool:
         parts = p.split("/")
@@ -232,6 +233,70 @@ def test_gitignore_agrees_with_git(tmp_path):
         return any(rules.ignored(d, True) for d in dirs) or rules.ignored(p, False)
 
     assert sorted(p for p in paths if ours(p)) == sorted(out)
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def git_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    git(repo, "init", "-q")
+    return repo
+
+
+def test_git_global_excludes_apply(capsys, vault, git_repo):
+    """Rules no .gitignore in the tree holds: git's default global file, or core.excludesFile."""
+    home = Path.home()  # a temp folder (autouse fixture)
+    write(home, ".config/git/ignore", "*.secret\n")
+    write(git_repo, "a.secret", "s" * 28)
+    write(git_repo, "sub/b.secret", "t" * 28)
+    write(git_repo, "scratch/notes.md", "n" * 28)
+    write(git_repo, "src/main.py", CODE)
+    found = by_path(preflight(capsys, vault, git_repo))
+    assert set(found) == {f"{git_repo}/a.secret", f"{git_repo}/sub/b.secret"}
+    assert {s["rule"] for s in found.values()} == {"gitignore"}
+    # One file given on its own is judged the same way.
+    found = by_path(preflight(capsys, vault, git_repo / "sub" / "b.secret"))
+    assert set(found) == {f"{git_repo}/sub/b.secret"}
+    # core.excludesFile names another file (which replaces the default one).
+    write(home, ".gitignore_mine", "scratch/\n")
+    write(home, ".gitconfig", f"[core]\n\texcludesFile = {home}/.gitignore_mine\n")
+    found = by_path(preflight(capsys, vault, git_repo))
+    assert set(found) == {f"{git_repo}/scratch/"}
+
+
+def test_tracked_files_are_not_ignored_as_in_git(capsys, vault, git_repo):
+    write(git_repo, ".gitignore", "*.log\n")
+    write(git_repo, "kept.log", "k" * 28)
+    write(git_repo, "other.log", "o" * 28)
+    git(git_repo, "add", "-f", "kept.log")
+    found = by_path(preflight(capsys, vault, git_repo))
+    assert set(found) == {f"{git_repo}/other.log"}
+
+
+def test_without_git_our_own_reading_of_gitignore_applies(capsys, vault, git_repo, monkeypatch):
+    write(git_repo, ".gitignore", "*.log\n")
+    write(git_repo, "debug.log", "d" * 28)
+    monkeypatch.setenv("PATH", "")  # no git to ask
+    assert isinstance(gitignore.for_folder(git_repo), gitignore.Ignore)
+    found = by_path(preflight(capsys, vault, git_repo))
+    assert set(found) == {f"{git_repo}/debug.log"}
+
+
+def test_a_repository_cannot_run_a_command_through_git(capsys, vault, git_repo):
+    """A cloned repository's config is not ours to run: core.fsmonitor stays off."""
+    marker = git_repo.parent / "RAN"
+    git(git_repo, "config", "core.fsmonitor", f"touch {marker}; false")
+    write(git_repo, ".gitignore", "*.log\n")
+    write(git_repo, "debug.log", "d" * 28)
+    found = by_path(preflight(capsys, vault, git_repo))
+    assert set(found) == {f"{git_repo}/debug.log"}
+    assert not marker.exists()
 
 
 def test_apply_prints_the_trimmed_list(capsys, vault, repo):

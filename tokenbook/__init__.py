@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
+__version__ = "0.2.0"  # keep in step with pyproject.toml (a test checks)
+
 _LAZY = {
     "TokenbookError": "tokenbook.errors",
     "VaultError": "tokenbook.errors",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from tokenbook.cycles import derived_ids
+from tokenbook.cycles import repeat_of
 from tokenbook.errors import Problem
 from tokenbook.model import Bet
 from tokenbook.model import Cycle
@@ -14,14 +16,25 @@ from tokenbook.model import Vault
 def _bet_cycles_exist(vault: Vault) -> list[Problem]:
     known = ", ".join(c.id for c in vault.cycles) or "none yet (add a file under cycles/)"
     loaded = {c.path for c in vault.cycles}
+    upcoming = derived_ids(vault)
 
     def unreadable(name: str) -> bool:
         """The cycle's file exists but has problems of its own, already reported."""
         path = vault.root / "cycles" / f"{name}.md"
         return path.is_file() and str(path) not in loaded
 
+    def message(name: str) -> str:
+        if name in upcoming:
+            source = vault.cycle(upcoming[name].derived_from)
+            repeat = repeat_of(vault, source) if source else None
+            return (
+                f"cycle `{name}` has no file yet (it is the one `{upcoming[name].derived_from}` "
+                f"repeats into, {repeat}); run `tokenbook cycle next` to write it"
+            )
+        return f"unknown cycle `{name}`; known cycles: {known}"
+
     return [
-        Problem(bet.path, bet.line("cycle"), f"unknown cycle `{bet.cycle}`; known cycles: {known}")
+        Problem(bet.path, bet.line("cycle"), message(bet.cycle))
         for bet in vault.bets
         if vault.cycle(bet.cycle) is None and not unreadable(bet.cycle)
     ]

@@ -33,11 +33,36 @@ COMMANDS: dict[str, str] = {
     "export": "print every ledger row with its cost, as CSV or JSON",
     "completion": "print a shell completion script for bash, zsh or fish",
     "pricing": "update: add dated prices for the models in use from an offline price database",
+    "cycle": "write the next cycles of a repeating cycle (`next`), or list the cycles",
+    "doctor": "check that usage is being counted: hook, logs, prices, cycle, git, cache",
 }
+
+
+def version() -> str:
+    """The installed distribution's version, else (run from a source tree) the package's."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("tokenbook")
+    except metadata.PackageNotFoundError:
+        from tokenbook import __version__
+
+        return __version__
 
 
 def command(name: str) -> ModuleType:
     return import_module(f"tokenbook.commands.{name}")
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked (importlib.metadata costs the status line 30 ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"tokenbook {version()}")
+        parser.exit()
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -45,6 +70,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tokenbook", description="Token budgets for coding agents, kept in git."
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, text in COMMANDS.items():
         p = sub.add_parser(name, help=text, description=text)

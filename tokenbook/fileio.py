@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,32 +61,30 @@ def _mode(path: Path) -> int:
 
 @contextlib.contextmanager
 def vault_lock(root: Path, *, wait_seconds: float = 10.0) -> Iterator[None]:
-    """Hold an exclusive flock on `<vault>/.tokenbook.lock`; give up after `wait_seconds`.
+    """Hold an exclusive lock on `<vault>/.tokenbook.lock`; give up after `wait_seconds`.
 
-    With the lock held no other sync is writing, so temp files that a killed run left in the
-    vault (or one folder down) are removed first: they must not end up committed.
+    `filelock` takes an OS lock (flock on Unix, LockFileEx on Windows), so a killed run never
+    leaves a stale lock behind. With the lock held no other sync is writing, so temp files that
+    a killed run left in the vault (or one folder down) are removed first: they must not end up
+    committed.
     """
+    import filelock  # imported here: the commands that never lock do not pay for it
+
     path = root / LOCK_NAME
-    with open(path, "a+b") as f:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise VaultLocked(
-                        f"{path}: another tokenbook sync is running on this vault; "
-                        "it was still running after "
-                        f"{wait_seconds:g}s, so this one stops without writing anything. "
-                        "Run sync again when it has finished."
-                    ) from None
-                time.sleep(0.1)
-        try:
-            remove_stale_temp_files(root)
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    lock = filelock.FileLock(path, timeout=max(wait_seconds, 0))
+    try:
+        lock.acquire(poll_interval=0.05)
+    except filelock.Timeout:
+        raise VaultLocked(
+            f"{path}: another tokenbook sync is running on this vault; it was still running "
+            f"after {wait_seconds:g}s, so this one stops without writing anything. "
+            "Run sync again when it has finished."
+        ) from None
+    try:
+        remove_stale_temp_files(root)
+        yield
+    finally:
+        lock.release()
 
 
 def remove_stale_temp_files(root: Path) -> list[Path]:

@@ -13,6 +13,24 @@ PRICE_KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_rea
 PROMPT_BANDS = (100_000, 200_000)  # ledgers record which of these a request's prompt exceeded
 
 
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """How cycles recur: a new one every `count` months or days (`weekly` is 7 days); `never`
+    stops a cycle from repeating when the settings say cycles do."""
+
+    unit: str  # "month", "day" or "never"
+    count: int = 1
+
+    def __str__(self) -> str:
+        if self.unit == "never":
+            return "never"
+        if self.count == 1:
+            return {"month": "monthly", "day": "daily"}[self.unit]
+        if self.unit == "day" and self.count == 7:
+            return "weekly"
+        return f"every {self.count} {self.unit}s"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     timezone: str = "UTC"
@@ -21,6 +39,7 @@ class Settings:
     budget_kinds: tuple[str, ...] = PRICE_KINDS
     logs: tuple[str, ...] = ()
     alert_command: str | None = None  # run once per newly crossed threshold (sync)
+    cycle_repeat: Repeat | None = None  # for cycles that do not say `repeat:` themselves
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +50,8 @@ class Cycle:
     budget_usd: Decimal | None = None
     budget_tokens: int | None = None
     reserve: Decimal = Decimal(0)  # share of the budget kept for cooldown, 0..1
+    repeat: Repeat | None = None  # None: the settings' `cycle_repeat`
+    derived_from: str = ""  # set on a cycle made in memory from a repeating one (no file yet)
     path: str = ""
     line: int = 1
 

@@ -1,9 +1,11 @@
-"""The files `tokenbook init` writes: a small working vault for the current month."""
+"""The files `tokenbook init` writes: a small working vault for the current month, which repeats
+monthly, and a cycle for each past month the logs hold usage in."""
 
 from __future__ import annotations
 
 import calendar
 import shutil
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -55,11 +57,30 @@ end: {end}
 budget_usd: 400
 budget_tokens: 600000000
 reserve: 10%
+repeat: monthly
 ---
 # Cycle {start:%Y-%m}
 
-Notes about this cycle's goals.
+Notes about this cycle's goals. `repeat: monthly`: when it ends, the next month is a cycle with
+the same budget (`tokenbook cycle next` writes its file).
 """
+
+
+def _past_cycle(start: date) -> str:
+    return f"""\
+---
+start: {start}
+end: {_month_end(start)}
+---
+# Cycle {start:%Y-%m}
+
+Usage from before this vault: `tokenbook init` found it in the Claude Code logs. Add
+`budget_usd:` to compare it with a budget, and bets to give it a purpose.
+"""
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def _bet(cycle: str, appetite: str, rules: str, body: str) -> str:
@@ -88,8 +109,9 @@ def add_lines(path: Path, block: str) -> None:
         write_if_changed(path, old + sep + "\n".join([block.splitlines()[0], *missing]) + "\n")
 
 
-def init_vault(root: Path, today: date) -> list[str]:
-    """Write a ready vault into `root` (empty or new); return the files written."""
+def init_vault(root: Path, today: date, history: Iterable[date] = ()) -> list[str]:
+    """Write a ready vault into `root` (empty or new); return the files written. `history`:
+    days in past months that get a cycle of their own (usage found in the logs)."""
     if root.exists() and not root.is_dir():
         raise TokenbookError(f"{root}:0: not a folder; give `tokenbook init` a folder path")
     if (root / "tokenbook.md").exists():
@@ -97,8 +119,9 @@ def init_vault(root: Path, today: date) -> list[str]:
             f"{root / 'tokenbook.md'}:0: already a tokenbook vault; nothing written"
         )
     start = today.replace(day=1)
-    end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    end = _month_end(today)
     cycle = f"{start:%Y-%m}"
+    past = sorted({d.replace(day=1) for d in history if d < start})
     add_lines(root / ".gitattributes", GITATTRIBUTES)
     add_lines(root / ".gitignore", GITIGNORE)
     files = {
@@ -120,6 +143,7 @@ def init_vault(root: Path, today: date) -> list[str]:
         "plans/max-5x.md": PLAN,
         f"ledgers/{UNASSIGNED}.md": format_summary(UNASSIGNED, "UTC", []),
         f"ledgers/{UNASSIGNED}.tsv": format_records([]),
+        **{f"cycles/{month:%Y-%m}.md": _past_cycle(month) for month in past},
     }
     for name, text in files.items():
         write_if_changed(root / name, text)

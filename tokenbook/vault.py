@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 
 from tokenbook import fields as f
 from tokenbook.checks import cross_checks
+from tokenbook.cycles import parse_repeat
 from tokenbook.docs import Document
 from tokenbook.docs import read_document
 from tokenbook.errors import Problem
@@ -107,6 +108,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
     kinds = r.get("token_budget_kinds", f.list_of(f.choice(*PRICE_KINDS)))
     logs = r.get("logs", f.list_of(f.text))
     alert_command = r.get("alert_command", f.text)
+    cycle_repeat = r.get("cycle_repeat", parse_repeat)
     if unit == "turn":
         r.problem(
             "iteration_unit",
@@ -125,6 +127,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
         budget_kinds=kinds or defaults.budget_kinds,
         logs=logs or (),
         alert_command=alert_command or None,
+        cycle_repeat=cycle_repeat,
     )
 
 
@@ -145,6 +148,7 @@ def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | 
     budget_usd = r.get("budget_usd", f.money)
     budget_tokens = r.get("budget_tokens", f.count)
     reserve = r.get("reserve", f.share)
+    repeat = r.get("repeat", parse_repeat)
     r.close(f.OBSIDIAN_KEYS)
     if start is None or end is None:
         return None
@@ -158,6 +162,7 @@ def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | 
         budget_usd=budget_usd,
         budget_tokens=budget_tokens,
         reserve=reserve if reserve is not None else Decimal(0),
+        repeat=repeat,
         path=label,
         line=doc.line("id") if "id" in doc.meta else 1,
     )

@@ -70,6 +70,7 @@ class Request:
 @dataclass(slots=True)
 class Preflight:
     model: str
+    model_source: str  # why this model: --model, the session's, the latest used, the first priced
     calibration: Calibration
     parts: list[Part]
     files: list[tuple[Found, int]]
@@ -114,15 +115,32 @@ def expected_output(ledgers: LedgerSet) -> int:
     return 0
 
 
-def pick_model(request: Request, ledgers: LedgerSet) -> str:
+def _first_priced(vault: Vault, day: date) -> str | None:
+    """The first model in pricing/ (files by name, models in file order) priced on `day`."""
+    book = PriceBook(vault)
+    for model in vault.models:
+        name = next((p for p in model.patterns if not set(p) & set("*?[")), None)
+        if name is not None and book.entry(name, day) is not None:
+            return name
+    return None
+
+
+def pick_model(vault: Vault, request: Request, ledgers: LedgerSet) -> tuple[str, str]:
+    """The model to price with, and why that one."""
     if request.model:
-        return request.model
+        return request.model, "from --model"
     if request.session:
-        return request.session.model
+        return request.session.model, f"the model of session {request.session.session}"
     latest = max(ledgers.rows.values(), key=lambda p: (p.row.last, p.row.key), default=None)
-    if latest is None:
-        raise TokenbookError("no usage in the ledgers to pick a model from; name one with --model")
-    return latest.row.model
+    if latest is not None:
+        return latest.row.model, "the latest used in the ledgers; change it with --model"
+    first = _first_priced(vault, request.as_of)
+    if first is None:
+        raise TokenbookError(
+            "no usage in the ledgers and no price in pricing/ to pick a model from; "
+            "name one with --model"
+        )
+    return first, "no usage yet, so the first priced in pricing/; change it with --model"
 
 
 def _row(model: str, tokens: Tokens, request: Request) -> LedgerRow:
@@ -149,7 +167,7 @@ def build(
     vault: Vault, ledgers: LedgerSet, calibration: Calibration, request: Request
 ) -> Preflight:
     book = PriceBook(vault)
-    model = pick_model(request, ledgers)
+    model, model_source = pick_model(vault, request, ledgers)
     files = [(f, file_tokens(f, calibration)) for f in request.paths]
     by_path = {f.path: n for f, n in files}
     parts = [
@@ -185,6 +203,7 @@ def build(
     suggestions = suggest(request.paths, lambda f: by_path[f.path])
     pre = Preflight(
         model=model,
+        model_source=model_source,
         calibration=calibration,
         parts=parts,
         files=files,

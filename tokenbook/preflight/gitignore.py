@@ -1,6 +1,10 @@
-"""`.gitignore` rules: comments, negation, directory-only and anchored patterns, `*`, `?`,
-`[...]` and `**`, nested `.gitignore` files and `.git/info/exclude`. An excluded directory
-excludes everything below it (git cannot re-include a file inside an excluded directory)."""
+"""Which files git ignores. In a git work tree git itself answers (`git ls-files --others
+--ignored --exclude-standard`), so every rule applies: nested .gitignore files,
+.git/info/exclude and the global `core.excludesFile`. Elsewhere (or without git) this module's
+own reading of `.gitignore` rules: comments, negation, directory-only and anchored patterns,
+`*`, `?`, `[...]` and `**`, nested `.gitignore` files and `.git/info/exclude`. An excluded
+directory excludes everything below it (git cannot re-include a file inside an excluded
+directory)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+
+from tokenbook import gitrun
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +139,39 @@ class Ignore:
         return result
 
 
-def for_folder(folder: Path) -> Ignore:
-    """The rules for a scan of `folder`: from the git work tree's top down to it."""
+@dataclass(slots=True)
+class GitIgnore:
+    """git's own list of the ignored paths below the scanned folder."""
+
+    top: Path
+    paths: set[str]  # relative to `top`; wholly ignored folders end in `/`
+
+    def load(self, folder: Path, base: str | None = None) -> None:
+        """Nothing to load: git has read every rule already."""
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        if (rel + "/" if is_dir else rel) in self.paths:
+            return True
+        parts = rel.split("/")
+        return any("/".join(parts[:i]) + "/" in self.paths for i in range(1, len(parts)))
+
+
+Rules = Ignore | GitIgnore
+
+
+def for_folder(folder: Path) -> Rules:
+    """The rules for a scan of `folder`: git's when it is in a work tree, else our own reading
+    of the .gitignore files from the top down to it."""
+    folder = folder.resolve()
+    top = gitrun.work_tree_top(folder)
+    listed = gitrun.ignored_below(top, folder) if top is not None else None
+    if top is not None and listed is not None:
+        return GitIgnore(top, listed)
+    return own_rules(folder)
+
+
+def own_rules(folder: Path) -> Ignore:
+    """The .gitignore files (and .git/info/exclude) from the work tree's top down to `folder`."""
     folder = folder.resolve()
     top = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
     if top is None:

@@ -154,13 +154,13 @@ class Scanner:
 @dataclass(frozen=True, slots=True)
 class _Walk:
     root: str  # the argument, as given
-    ignore: gitignore.Ignore
+    ignore: gitignore.Rules
 
     def join(self, shown: str, name: str) -> str:
         return name if shown == "." else f"{shown.rstrip('/')}/{name}"
 
 
-def _folder_reason(name: str, rel: str, ignore: gitignore.Ignore) -> str:
+def _folder_reason(name: str, rel: str, ignore: gitignore.Rules) -> str:
     if name in DEPENDENCY_DIRS:
         return "dependency"
     if name in BUILD_DIRS:

@@ -60,7 +60,8 @@ def _table(rows: list[list[str]], align: str) -> list[str]:
 
 def text(pre: Preflight) -> str:
     err = pre.calibration.error_pct
-    lines = [f"Pre-flight for {pre.model}: {calibration_line(pre.calibration)}", ""]
+    model = f"{pre.model} ({pre.model_source})"
+    lines = [f"Pre-flight for {model}: {calibration_line(pre.calibration)}", ""]
     rows = [["part", "files", "tokens", ""]]
     for p in pre.parts:
         rows.append(
@@ -132,6 +133,7 @@ def as_json(pre: Preflight) -> dict[str, Any]:
     c = pre.calibration
     return {
         "model": pre.model,
+        "model_source": pre.model_source,
         "total_tokens": pre.total_tokens,
         "expected_error_pct": round(pre.error_pct, 1),
         "parts": [
