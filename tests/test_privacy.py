@@ -200,7 +200,8 @@ def test_the_ledger_holds_exactly_the_documented_columns(capsys, vault, logs):
     columns = [c.strip() for c in header.strip("|").split("|")]
     columns += ["source", "session", "project", "branch", "agent_id", "agent", "model", "speed"]
     columns += ["geo", "main", "input", "output", "cache_write_5m", "cache_write_1h", "cache_read"]
-    columns += ["web_search", "web_fetch", "copy", "prompt_over", "first", "last"]
+    columns += ["web_search", "web_fetch", "copy", "prompt_over", "first", "last", "command"]
+    columns += ["skill", "run"]
     docs = (Path(__file__).resolve().parent.parent / "docs" / "ledgers.md").read_text()
     section = docs.split("### What tokenbook stores", 1)[1].split("\n## ", 1)[0]
     for column in columns:
@@ -208,4 +209,4 @@ def test_the_ledger_holds_exactly_the_documented_columns(capsys, vault, logs):
     fields = [
         len(ln.split("\t")) for ln in (vault / "ledgers" / "auth-login.tsv").read_text().split("\n")
     ]
-    assert set(fields) == {1, 12}  # the header, `c` and `r` lines: the fields listed above
+    assert set(fields) == {1, 12, 15}  # the header, `r` and `c` lines: the fields listed above

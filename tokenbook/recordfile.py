@@ -29,7 +29,7 @@ from tokenbook.records import join
 from tokenbook.records import parse_time
 from tokenbook.records import time_text
 
-_CONTEXT_FIELDS = 10
+_CONTEXT_FIELDS = 13
 _RECORD_FIELDS = 11
 _HEX = re.compile(r"[0-9a-f]+")
 _UNSAFE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
@@ -181,6 +181,9 @@ def _context(cells: list[str], contexts: dict[str, Context]) -> None:
         speed=f[7],
         geo=f[8],
         main=f[9] == "main",
+        command=f[10],
+        skill=f[11],
+        run=f[12],
     )
     if ctx.cid != cells[1]:
         raise ValueError(f"context id {cells[1][:20]!r} does not match its fields (edited?)")

@@ -62,6 +62,9 @@ class Context:
     speed: str = "standard"
     geo: str = ""
     main: bool = True
+    command: str = ""  # the slash command of the response's turn (`/review`), "" for none
+    skill: str = ""  # the skill active when it was made, "" for none
+    run: str = ""  # `interactive`, `headless`, `scheduled`, `background`; "" when unknown
 
     def fields(self) -> tuple[str, ...]:
         return (
@@ -75,6 +78,9 @@ class Context:
             self.speed,
             self.geo,
             "main" if self.main else "side",
+            self.command,
+            self.skill,
+            self.run,
         )
 
     @property
@@ -120,14 +126,18 @@ def join(a: Rec, b: Rec) -> Rec:
         return a
     use = a if a.usage_rank() >= b.usage_rank() else b
     env = a if a.envelope_rank() <= b.envelope_rank() else b
-    agent = max(a.ctx.agent, b.ctx.agent)
+    # Labels found later (a subagent's type, the command or skill of its turn) are kept once
+    # seen; between two different ones the larger, so every clone keeps the same.
     ctx = replace(
         env.ctx,
         model=use.ctx.model,
         speed=use.ctx.speed,
         geo=use.ctx.geo,
         main=a.ctx.main or b.ctx.main,
-        agent=agent,
+        agent=max(a.ctx.agent, b.ctx.agent),
+        command=max(a.ctx.command, b.ctx.command),
+        skill=max(a.ctx.skill, b.ctx.skill),
+        run=max(a.ctx.run, b.ctx.run),
     )
     return Rec(
         id=a.id,
