@@ -20,6 +20,7 @@ import struct
 import sys
 import tempfile
 import zlib
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -29,6 +30,9 @@ from typing import BinaryIO
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.fileio import LOCK_NAME
+from tokenbook.others import fingerprint
+from tokenbook.others import read_others
+from tokenbook.records import Rec
 from tokenbook.sources import claude_code
 from tokenbook.sources.claude_code import FileScan
 from tokenbook.sources.claude_code import Job
@@ -38,7 +42,7 @@ from tokenbook.sources.claude_code import join
 
 CACHE_DIR = ".tokenbook-cache"
 CACHE_FILE = "sync.bin"
-FORMAT = 4
+FORMAT = 5
 MAGIC = b"tokenbook sync cache %d python %d.%d\n" % (FORMAT, *sys.version_info[:2])
 _HEAD = struct.Struct("<QI")  # index length, crc32
 
@@ -93,10 +97,11 @@ class Update:
     skipped_total: int = 0  # every problem known in the logs read so far
     agents: dict[str, str] = field(default_factory=dict)  # agentId → type, from meta files
     agents_changed: bool = False
+    extra: list[Rec] = field(default_factory=list)  # other agents' responses, when they changed
 
     @property
     def empty(self) -> bool:
-        return not self.records and not self.limits and not self.agents_changed
+        return not (self.records or self.limits or self.agents_changed or self.extra)
 
 
 @dataclass(slots=True)
@@ -112,6 +117,8 @@ class _Index:
     # an appetite edit or a merge crosses one that the ledgers before the next sync already
     # cross. None: not known (a new cache): the ledgers before the command decide.
     alerted: list[tuple[str, str, int]] | None = None
+    others: Fingerprint = ()  # the other agents' files as last read
+    other_problems: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 class SyncCache:
@@ -144,10 +151,17 @@ class SyncCache:
     def forget_files(self) -> None:
         """Read every log from its start next time (the ledgers changed behind our back)."""
         self.index.files = {}
+        self.index.others = ()
         self.dirty = True
 
-    def read(self, dirs: Sequence[Path], progress: Progress | None = None) -> Update:
-        """Read what is new in the logs under `dirs`."""
+    def read(
+        self,
+        dirs: Sequence[Path],
+        progress: Progress | None = None,
+        others: Mapping[str, Sequence[Path]] | None = None,
+    ) -> Update:
+        """Read what is new in the logs under `dirs` (Claude Code's), and the other agents'
+        logs (`others`: folders per agent) when any of their files changed."""
         problems: list[Skipped] = []
         files, metas = claude_code.walk(dirs, problems)
         jobs, stats = self._plan(files)
@@ -176,7 +190,24 @@ class SyncCache:
         if new_files != self.index.files or out.agents_changed:
             self.dirty = True
         self.index.files, self.index.agents = new_files, out.agents
+        self._read_others(others or {}, out)
+        out.skipped_total += len(self.index.other_problems)
         return out
+
+    def _read_others(self, others: Mapping[str, Sequence[Path]], out: Update) -> None:
+        found = fingerprint(others)
+        if found == self.index.others:
+            return
+        read = read_others(others)
+        out.extra = read.records
+        out.files += read.files
+        out.read_files += read.files
+        out.bytes += read.bytes
+        known = set(self.index.other_problems)
+        problems = [(p.path, p.line, p.message) for p in read.skipped]
+        out.skipped += [Skipped(*p) for p in problems if p not in known]
+        self.index.others, self.index.other_problems = found, problems
+        self.dirty = True
 
     def _plan(self, files: Sequence[Path]) -> tuple[list[Job], dict[str, os.stat_result]]:
         """Which files to read and from where: unchanged files not at all, appended ones from
@@ -219,7 +250,10 @@ class SyncCache:
         self.index.unpriced, self.index.vault = unpriced, vault
         i = self.index
         index = marshal.dumps(
-            (i.timezone, i.files, i.agents, i.ledgers, i.vault, i.rendered, i.unpriced, i.alerted)
+            (
+                *(i.timezone, i.files, i.agents, i.ledgers, i.vault, i.rendered, i.unpriced),
+                *(i.alerted, i.others, i.other_problems),
+            )
         )
         head = _HEAD.pack(len(index), zlib.crc32(index))
         with contextlib.suppress(OSError):  # disposable: without it the next sync reads more
@@ -236,9 +270,9 @@ class SyncCache:
 
     def problems(self) -> list[Skipped]:
         """Every problem known in the logs read so far (for status, check and doctor)."""
-        return [
-            Skipped(p, n, why) for p, e in self.index.files.items() for n, why in [*e[7], *e[8]]
-        ]
+        files = self.index.files.items()
+        found = [Skipped(p, n, why) for p, e in files for n, why in [*e[7], *e[8]]]
+        return found + [Skipped(*p) for p in self.index.other_problems]
 
 
 def _new_problems(s: FileScan, known: Entry | None) -> list[Skipped]:

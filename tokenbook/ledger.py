@@ -71,6 +71,7 @@ class LedgerRow:
     last: datetime
     project: str
     branch: str
+    source: str = "claude-code"  # the agent the usage came from (not part of the key: ids differ)
 
     @property
     def key(self) -> Key:

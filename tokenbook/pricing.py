@@ -89,6 +89,8 @@ class PriceBook:
 
 def _multiplier(entry: PriceEntry, row: LedgerRow) -> Decimal | str:
     m = Decimal(1)
+    if row.speed not in ("standard", "fast"):  # e.g. Codex's `flex`: no multiplier is known
+        return f"no {row.speed}-tier price for {row.model} on {row.date}"
     if row.speed == "fast":
         if entry.fast is None:
             return f"no fast-mode price for {row.model} on {row.date}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -80,13 +81,15 @@ def sync(
     lock_wait: float = 10.0,
     progress: Progress | None = None,
     rebuild: bool = False,
+    others: Mapping[str, Sequence[Path]] | None = None,
 ) -> SyncResult:
     """Count new usage from the logs into the ledgers, then render. Safe to re-run.
 
     Only bytes appended since the last sync are read (the cache in `.tokenbook-cache/`);
     `progress(bytes done, bytes total, files done, files total)` is called while reading.
     `rebuild`: read every log again and let the records of a session and day replace the
-    migrated format-1 rows of that session and day (history whose logs are gone is kept)."""
+    migrated format-1 rows of that session and day (history whose logs are gone is kept).
+    `others`: the other agents' log folders, per agent (`sources.registry`)."""
     require_vault(root)
     with vault_lock(root, wait_seconds=lock_wait):
         cache = SyncCache.load(root)
@@ -98,7 +101,7 @@ def sync(
             cache.forget_files()
         if not behind and not rebuild and cache.unchanged_vault(render, fingerprint):
             # Same vault as after the last sync: only new log bytes can change anything.
-            update = cache.read(log_dirs, progress)
+            update = cache.read(log_dirs, progress, others)
             if update.empty:
                 index = cache.index
                 cache.save(
@@ -113,7 +116,7 @@ def sync(
             cache, update = SyncCache(root, vault.settings.timezone), None
         if behind and update is None:
             cache.forget_files()  # a record the ledgers lost comes back from the logs
-        update = update or cache.read(log_dirs, progress)
+        update = update or cache.read(log_dirs, progress, others)
         result = _result(update)
         # Ledgers changed behind our back (a merge, an edit): all are made canonical again.
         rewrite = behind or rebuild
@@ -186,8 +189,8 @@ def _join(
         if r.ctx.agent_id and r.ctx.agent and not r.ctx.main
     }
     types |= update.agents
-    for key, record in update.records.items():
-        rec = to_rec(key, record, types)
+    recs = [to_rec(key, record, types) for key, record in update.records.items()]
+    for rec in [*recs, *update.extra]:
         known = ledgers.records.get(rec.id)
         if known is None:
             new.append(rec)

@@ -7,7 +7,9 @@ import os
 from datetime import date
 from pathlib import Path
 
-from tokenbook.sources import claude_code
+from tokenbook.sources.registry import CLAUDE_CODE
+from tokenbook.sources.registry import defaults
+from tokenbook.sources.registry import locate
 from tokenbook.vault import load_vault
 
 
@@ -40,8 +42,9 @@ def add_logs(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="a Claude config dir holding projects/ (repeatable; default: the vault's `logs:` "
-        "setting, else $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude)",
+        help="a log folder: a Claude config dir holding projects/, a Codex home, OpenCode's "
+        "data dir or Gemini's ~/.gemini (recognised by layout), or AGENT:DIR (repeatable; "
+        "default: the vault's `logs:` setting, else each agent's default folders)",
     )
 
 
@@ -53,10 +56,25 @@ def vault_path(arg: Path | None) -> Path:
 
 
 def log_dirs(logs: list[Path], root: Path) -> list[Path]:
-    """`--logs` if given, else the vault's `logs:` setting, else Claude Code's default dirs."""
+    """Claude Code's log folders: from `--logs` if given, else the vault's `logs:` setting,
+    else Claude Code's default dirs."""
+    return source_dirs(logs, root).get(CLAUDE_CODE, [])
+
+
+def source_dirs(logs: list[Path], root: Path) -> dict[str, list[Path]]:
+    """Log folders per agent: `--logs` values (`DIR` recognised by its layout, or `AGENT:DIR`),
+    else the vault's `logs:` setting (the same forms, relative to the vault), else every
+    agent's default folders (Claude Code's always; the others' where they exist)."""
     if logs:
-        return list(logs)
+        return locate([str(p) for p in logs])
     configured = load_vault(root).settings.logs
     if configured:
-        return [Path(os.path.normpath(root / Path(d).expanduser())) for d in configured]
-    return claude_code.default_dirs(os.environ, Path.home())
+        found = locate(list(configured), root)
+        return {k: [Path(os.path.normpath(p)) for p in v] for k, v in found.items()}
+    found = defaults(os.environ, Path.home())
+    return {k: v if k == CLAUDE_CODE else [p for p in v if p.exists()] for k, v in found.items()}
+
+
+def other_dirs(found: dict[str, list[Path]]) -> dict[str, list[Path]]:
+    """The agents besides Claude Code that have folders."""
+    return {k: v for k, v in found.items() if k != CLAUDE_CODE and v}

@@ -9,8 +9,10 @@ from pathlib import Path
 from tokenbook.alerts import run_alert_command
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
-from tokenbook.commands.common import log_dirs
+from tokenbook.commands.common import other_dirs
+from tokenbook.commands.common import source_dirs
 from tokenbook.commands.common import vault_path
+from tokenbook.sources.registry import CLAUDE_CODE
 from tokenbook.sync import SyncResult
 from tokenbook.sync import sync
 from tokenbook.vault import load_vault
@@ -127,8 +129,10 @@ def _warn_missing_logs(dirs: list[Path]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
-    dirs = log_dirs(args.logs, root)
-    _warn_missing_logs(dirs)
+    found = source_dirs(args.logs, root)
+    dirs = found.get(CLAUDE_CODE, [])
+    if not other_dirs(found):
+        _warn_missing_logs(dirs)
     bar = ProgressBar() if sys.stderr.isatty() and not args.quiet else None
     try:
         result = sync(
@@ -138,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
             lock_wait=args.wait,
             progress=bar,
             rebuild=args.rebuild,
+            others=other_dirs(found),
         )
     finally:
         if bar is not None:
