@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
@@ -10,14 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
+from tokenbook import escape
+from tokenbook import sandbox
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import bet_view
 from tokenbook.dashboard import build_dashboard
 from tokenbook.errors import TokenbookError
-from tokenbook.fileio import write_if_changed
+from tokenbook.fileio import confined
+from tokenbook.fileio import remove_in_vault
+from tokenbook.fileio import write_in_vault
 from tokenbook.model import Vault
+from tokenbook.plain import plain
 from tokenbook.pricing import PriceBook
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
@@ -36,10 +42,7 @@ PROGRESS_DIR = "progress"
 
 def md(value: object) -> str:
     """Text from logs or files, safe inside a markdown table cell and an Obsidian note."""
-    text = " ".join(str(value).split())
-    for ch in "\\`*_[]<>|#":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    return escape.inline(value)
 
 
 def num(value: int | Decimal | None) -> str:
@@ -54,10 +57,19 @@ def usd(value: Decimal | None) -> str:
 
 def cost(usage: Usage) -> str:
     """The priced cost; `≥ $X` when part of the usage has no price, never `$0` for it."""
-    if not usage.unpriced:
-        return usd(usage.priced_usd)
-    if usage.priced_usd:
-        return "≥" + usd(usage.priced_usd)
+    return _cost(bool(usage.unpriced), usage.priced_usd)
+
+
+def plain_cost(usage: Mapping[str, Any]) -> str:
+    """`cost` of a usage as templates see it (plain data)."""
+    return _cost(bool(usage["unpriced"]), usage["priced_usd"])
+
+
+def _cost(unpriced: bool, priced_usd: Decimal) -> str:
+    if not unpriced:
+        return usd(priced_usd)
+    if priced_usd:
+        return "≥" + usd(priced_usd)
     return "unpriced"
 
 
@@ -88,33 +100,33 @@ def alerts(thresholds: tuple[int, ...]) -> str:
     return ", ".join(f"{t}%" for t in thresholds) or "—"
 
 
+FILTERS: dict[str, Callable[..., Any]] = {
+    "md": md,
+    "code": escape.code,
+    "num": num,
+    "usd": usd,
+    "pct": pct,
+    "bar": bar,
+    "compact": compact,
+    "alerts": alerts,
+    "cost": plain_cost,
+}
+
+
 def environment(vault: Vault) -> jinja2.Environment:
-    """The vault's own `templates/` first, then the shipped ones, in Jinja's sandbox: a template
-    from a pull request can format data but cannot reach Python internals or run commands."""
-    folders = [vault.root / "templates", data_dir("templates")]
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.filters |= {
-        "md": md,
-        "num": num,
-        "usd": usd,
-        "pct": pct,
-        "bar": bar,
-        "compact": compact,
-        "alerts": alerts,
-        "cost": cost,
-    }
-    return env
+    """The vault's own `templates/` first, then the shipped ones, sandboxed (`tokenbook.sandbox`):
+    a template from a pull request can format plain data but cannot reach the file system,
+    Python internals or a process."""
+    return sandbox.environment(vault.root, data_dir("templates"), FILTERS)
 
 
 def _tidy(text: str) -> str:
-    """LF endings, no trailing spaces, exactly one final newline: pre-commit hooks stay quiet."""
+    """LF endings, no trailing spaces, exactly one final newline: pre-commit hooks stay quiet.
+    A lone surrogate (a vault template printing raw log text) is written as `\\udXXX` text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     while lines and not lines[-1]:
         lines.pop()
@@ -132,6 +144,10 @@ def _render(env: jinja2.Environment, name: str, **context: object) -> str:
     except jinja2.TemplateError as e:
         where = _template_line(e, name)
         raise TokenbookError(f"{where}: {e}; fix the template") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as e:
+        # A template is code from the vault: what it does wrong is its own error, located.
+        where = _template_line(e, name)
+        raise TokenbookError(f"{where}: {type(e).__name__}: {e}; fix the template") from None
 
 
 def _template_line(error: Exception, name: str) -> str:
@@ -152,10 +168,11 @@ def render_files(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) ->
 
 def _render_files(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[Path, str]:
     env = environment(vault)
-    files = {vault.root / DASHBOARD: _render(env, "cost-dashboard.md.j2", d=dash)}
+    files = {vault.root / DASHBOARD: _render(env, "cost-dashboard.md.j2", d=plain(dash))}
     for view in build_progress(vault, ledgers, dash):
         path = vault.root / PROGRESS_DIR / f"{view.bet.id}.md"
-        files[path] = progress_frontmatter(view) + _render(env, "iteration-progress.md.j2", p=view)
+        text = _render(env, "iteration-progress.md.j2", p=plain(view))
+        files[path] = progress_frontmatter(view) + text
     return files
 
 
@@ -191,25 +208,40 @@ def progress_frontmatter(p: ProgressView) -> str:
 
 
 def orphans(vault: Vault, files: dict[Path, str]) -> list[Path]:
-    """Progress files of bets that no longer exist."""
+    """Progress files of bets that no longer exist, which render wrote itself: regular files
+    that start with the frontmatter render writes. Anything else in `progress/` is the user's."""
     folder = vault.root / PROGRESS_DIR
-    return sorted(p for p in folder.glob("*.md") if p not in files) if folder.is_dir() else []
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p for p in folder.glob("*.md") if p not in files and _rendered_by_us(p))
+
+
+def _rendered_by_us(path: Path) -> bool:
+    if path.is_symlink() or not path.is_file():
+        return False
+    head = f'---\nbet: "[[{path.stem}]]"\n'.encode()
+    with path.open("rb") as f:
+        return f.read(len(head)) == head
 
 
 def render_all(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> list[str]:
     """Write every rendered file whose bytes changed; return their vault-relative paths.
-    The status line's summary cache is refreshed too (git-ignored, so not listed)."""
+    The status line's summary cache is refreshed too (git-ignored, so not listed).
+    Nothing is written or deleted through a symlink (`fileio.confined`)."""
+    root = vault.root
     dash = build_dashboard(vault, ledgers, as_of)
     files = _render_files(vault, ledgers, dash)
+    for path in [*files, *orphans(vault, files)]:
+        confined(root, path)  # every target is checked before the first write
     written = [
-        str(p.relative_to(vault.root)) for p, text in files.items() if write_if_changed(p, text)
+        str(p.relative_to(root)) for p, text in files.items() if write_in_vault(root, p, text)
     ]
     for path in orphans(vault, files):
-        path.unlink()
-        written.append(str(path.relative_to(vault.root)))
+        remove_in_vault(root, path)
+        written.append(str(path.relative_to(root)))
     # A disposable cache: when it cannot be written the status line says so; render goes on.
     with contextlib.suppress(OSError):
-        write_if_changed(vault.root / SUMMARY, summary_text(_summary(vault, ledgers, dash)))
+        write_in_vault(root, root / SUMMARY, summary_text(_summary(vault, ledgers, dash)))
     return sorted(written)
 
 

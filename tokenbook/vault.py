@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 
 from tokenbook import fields as f
 from tokenbook.checks import cross_checks
+from tokenbook.confine import check_links
 from tokenbook.docs import Document
 from tokenbook.docs import read_document
 from tokenbook.errors import Problem
@@ -42,9 +43,11 @@ SETTINGS_FILE = "tokenbook.md"
 
 
 def require_vault(root: Path) -> None:
-    """A vault is a folder with a `tokenbook.md`; anything else is refused before any write."""
+    """A vault is a folder with a `tokenbook.md`; anything else is refused before any write, and
+    so is a vault with a symbolic link where tokenbook reads or writes (`confine.check_links`)."""
     if not (root / SETTINGS_FILE).is_file():
         raise VaultError([Problem(str(root), 0, "no vault here; create one with `tokenbook init`")])
+    check_links(root)
 
 
 def load_vault(root: Path) -> Vault:
