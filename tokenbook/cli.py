@@ -29,7 +29,8 @@ COMMANDS: dict[str, str] = {
     "diff": "markdown for a PR description: usage, appetite, sessions, alerts, prices vs REV",
     "log": "add usage that no log records (API calls from scripts, other tools) to a bet's ledger",
     "assign": "move a session's usage to a bet (edits `sessions:` lists, moves ledger rows)",
-    "export": "print every ledger row with its cost, as CSV or JSON",
+    "export": "print every ledger row with its cost, as CSV or JSON (or into SQLite)",
+    "trust": "allow the vault's `alert_command` to run on this machine (like `direnv allow`)",
 }
 
 
