@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from tokenbook.escape import csv_cell
 from tokenbook.ledger import COLUMNS as LEDGER_COLUMNS
 from tokenbook.ledger import TOKEN_COLUMNS
 from tokenbook.pricing import PriceBook
@@ -53,13 +54,22 @@ def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:
-    """RFC 4180 CSV with a header; empty cells for null cost and reason."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    """RFC 4180 CSV with a header; empty cells for null cost and reason. A text cell that a
+    spreadsheet would run as a formula gets a leading `'` (`escape.csv_cell`)."""
+    buffer = _LineFeeds()
+    # "\r\n" makes the writer quote a field holding a lone CR too; rows still end in "\n".
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        writer.writerow({k: "" if v is None else csv_cell(v) for k, v in record.items()})
     return buffer.getvalue()
+
+
+class _LineFeeds(io.StringIO):
+    """A buffer for `csv.writer` (one `write` per row) that ends each row with "\n"."""
+
+    def write(self, text: str) -> int:
+        return super().write(text.removesuffix("\r\n") + "\n")
 
 
 def to_json(records: list[dict[str, Any]]) -> str:

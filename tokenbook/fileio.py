@@ -35,6 +35,12 @@ class FileError(TokenbookError, OSError):
         return self.text
 
 
+def os_error_text(error: OSError) -> str:
+    """`path: what failed; what to do` for an I/O error no layer below turned into a message."""
+    where = error.filename or "tokenbook"
+    return f"{where}: {error.strerror or error}; {remedy(error)}"
+
+
 def remedy(error: OSError) -> str:
     """What the user can do about an I/O error."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from tokenbook.blocks import Block
 from tokenbook.blocks import BlocksReport
+from tokenbook.escape import terminal
 from tokenbook.render import compact
 from tokenbook.render import cost
 from tokenbook.render import usd
@@ -29,7 +30,9 @@ SUB = "  "  # indent of a --breakdown model line
 def format_table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1
 ) -> str:
-    """Columns from `numeric_from` on are right-aligned; a rule separates the totals row."""
+    """Columns from `numeric_from` on are right-aligned; a rule separates the totals row.
+    Control characters (escape sequences from a log's text) are shown as `\\xNN`."""
+    rows = [[terminal(c, keep_newlines=False) for c in r] for r in rows]
     widths = _widths(headers, rows)
 
     def line(cells: Sequence[str]) -> str:
@@ -97,6 +100,7 @@ def fit_table(
 ) -> str:
     """A table of usage lines (the last one is the totals) within `width` columns: long labels
     are clipped first; only if that is not enough do token counts become compact (1.2M)."""
+    lines = [(terminal(label, keep_newlines=False), u) for label, u in lines]
     for short in (False, True):
         rows = [[label, *_numbers(u, short)] for label, u in lines]
         widths = _widths((header, *HEADERS), rows)
