@@ -161,7 +161,8 @@ def test_a_bet_file_with_a_hostile_name_is_refused(capsys, vault, name):
     before = snapshot(vault)
     code, _, err = run(capsys, "check", "--vault", vault)
     assert code == 1
-    assert f"{name}.md" in err
+    assert f"{name}.md".replace("\n", "\\x0a") in err  # one problem, one line
+    assert err.count("\n") == 1
     assert "Traceback" not in err
     assert snapshot(vault) == before
 

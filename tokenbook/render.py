@@ -7,7 +7,9 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP
+from decimal import Context
 from decimal import Decimal
+from decimal import localcontext
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,14 @@ DASHBOARD = "cost-dashboard.md"
 PROGRESS_DIR = "progress"
 
 
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """`value` to `places` decimals, however large it is (`quantize` in the default context
+    fails past 28 digits, and a figure from a hostile log can be that large)."""
+    digits = max(value.adjusted(), 0) + places + 2
+    with localcontext(Context(prec=max(28, digits))):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def md(value: object) -> str:
     """Text from logs or files, safe inside a markdown table cell and an Obsidian note."""
     return escape.inline(value)
@@ -52,7 +62,7 @@ def num(value: int | Decimal | None) -> str:
 def usd(value: Decimal | None) -> str:
     if value is None:
         return "unpriced"
-    return "$" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    return "$" + f"{round_half_up(value, 2):,}"
 
 
 def cost(usage: Usage) -> str:
@@ -76,14 +86,14 @@ def _cost(unpriced: bool, priced_usd: Decimal) -> str:
 def pct(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return f"{value.quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"
+    return f"{round_half_up(value, 0)}%"
 
 
 def bar(value: Decimal | float | None, width: int = 10) -> str:
     """A text progress bar for a percentage (clamped to 0..100)."""
     percent = Decimal(str(value or 0))
     share = min(max(percent, Decimal(0)), Decimal(100)) / 100
-    filled = int((share * width).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    filled = int(round_half_up(share * width, 0))
     return "█" * filled + "░" * (width - filled)
 
 
@@ -181,7 +191,7 @@ def _yaml_number(value: Decimal | int | None, places: int | None = None) -> str:
         return "null"
     if places is None:
         return str(int(value))
-    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}"
+    return f"{round_half_up(Decimal(value), places)}"
 
 
 def progress_frontmatter(p: ProgressView) -> str:

@@ -40,6 +40,7 @@ from tokenbook.model import Vault
 
 T = TypeVar("T")
 SETTINGS_FILE = "tokenbook.md"
+THRESHOLD = f.at_most(1000, "percent")  # an alert threshold, as a share of the appetite
 
 
 def require_vault(root: Path) -> None:
@@ -106,7 +107,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
     r = Fields(doc, _label(root, path), problems)
     tz = r.get("timezone", _timezone)
     unit = r.get("iteration_unit", f.choice("session", "turn"))
-    thresholds = r.get("alert_thresholds", f.list_of(f.positive))
+    thresholds = r.get("alert_thresholds", f.list_of(THRESHOLD))
     kinds = r.get("token_budget_kinds", f.list_of(f.choice(*PRICE_KINDS)))
     logs = r.get("logs", f.list_of(f.text))
     alert_command = r.get("alert_command", f.text)
@@ -142,14 +143,16 @@ def _timezone(value: Any) -> str:
 
 def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | None:
     r = Fields(doc, label, problems)
-    cycle_id = r.get("id", f.slug) or doc.path.stem
+    cycle_id = r.get("id", f.slug)
+    if cycle_id is None and "id" not in doc.meta:
+        cycle_id = _file_id(r, doc.path.stem, "cycle")
     start = r.get("start", f.day, required=True)
     end = r.get("end", f.day, required=True)
     budget_usd = r.get("budget_usd", f.money)
     budget_tokens = r.get("budget_tokens", f.count)
     reserve = r.get("reserve", f.share)
     r.close(f.OBSIDIAN_KEYS)
-    if start is None or end is None:
+    if start is None or end is None or cycle_id is None:
         return None
     if end < start:
         r.problem("end", f"`end` ({end}) is before `start` ({start}); swap them")
@@ -172,24 +175,16 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
     if bet_id == UNASSIGNED:
         r.problem(None, f"`{UNASSIGNED}` is reserved for usage no bet claims; rename the file")
         return None
-    try:
-        f.slug(bet_id)
-    except f.Invalid:
-        fixed = re.sub(r"[^a-z0-9._-]+", "-", bet_id.lower()).strip("-._") or "my-bet"
-        r.problem(
-            None,
-            f"{bet_id!r} is not a valid bet id (the file name is the id); rename the file to "
-            f"lowercase letters, digits, `.`, `_`, `-`, such as `{fixed[:64]}.md`",
-        )
+    if _file_id(r, bet_id, "bet") is None:
         return None
     cycle = r.get("cycle", f.link, required=True)
     appetite = _parse_appetite(r)
     status = r.get("status", f.choice(*BET_STATUSES))
     rules = tuple(_parse_rule(m) for m in r.items("match"))
     sessions = r.get("sessions", f.list_of(f.text))
-    max_iterations = r.get("max_iterations", f.positive)
+    max_iterations = r.get("max_iterations", f.at_most(100_000, "iterations"))
     tags = r.get("tags", f.list_of(f.text))
-    thresholds = r.get("alert_thresholds", f.list_of(f.positive))
+    thresholds = r.get("alert_thresholds", f.list_of(THRESHOLD))
     title = r.get("title", f.text)
     r.close(f.OBSIDIAN_KEYS)
     if cycle is None or appetite is None:
@@ -211,6 +206,20 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
             (k[0], v) for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)
         ),
     )
+
+
+def _file_id(r: Fields, stem: str, kind: str) -> str | None:
+    """The id a file name gives; it appears in links and YAML, so it must be a plain slug."""
+    try:
+        return f.slug(stem)
+    except f.Invalid:
+        fixed = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._") or f"my-{kind}"
+        r.problem(
+            None,
+            f"{stem!r} is not a valid {kind} id (the file name is the id); rename the file to "
+            f"lowercase letters, digits, `.`, `_`, `-`, such as `{fixed[:64]}.md`",
+        )
+        return None
 
 
 def _parse_appetite(r: Fields) -> Appetite | None:
@@ -358,7 +367,7 @@ def _parse_plan(doc: Document, label: str, problems: list[Problem]) -> Plan | No
     windows = []
     for w in r.items("windows"):
         wname = w.get("name", f.text, required=True)
-        hours = w.get("hours", f.positive, required=True)
+        hours = w.get("hours", f.at_most(366 * 24, "hours (a year)"), required=True)
         limit_tokens = w.get("limit_tokens", f.count)
         limit_usd = w.get("limit_usd", f.money)
         resets = w.get("resets", f.reset_anchor)

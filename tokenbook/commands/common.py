@@ -7,21 +7,27 @@ import os
 from datetime import date
 from pathlib import Path
 
+from tokenbook.fields import Invalid
+from tokenbook.fields import in_era
 from tokenbook.sources import claude_code
 from tokenbook.vault import load_vault
 
 
 def parse_day(value: str) -> date:
-    """`YYYY-MM-DD` or `YYYYMMDD`."""
+    """`YYYY-MM-DD` or `YYYYMMDD`, from 2000 to 2099 (`fields.FIRST_DAY`..`LAST_DAY`)."""
     text = value.strip()
     if len(text) == 8 and text.isdigit():
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a date; use YYYY-MM-DD or YYYYMMDD"
         ) from None
+    try:
+        return in_era(day)
+    except Invalid as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_vault(p: argparse.ArgumentParser) -> None:
