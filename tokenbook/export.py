@@ -50,7 +50,15 @@ def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[
                 "unpriced": priced.unpriced or None,
             }
         )
-    return out
+    return [{k: _text(v) for k, v in r.items()} for r in out]
+
+
+def _text(value: Any) -> Any:
+    """A lone surrogate (a hand-edited ledger's `\\ud800`) as `\\ud800` text: every output
+    format is UTF-8, which cannot hold it."""
+    if isinstance(value, str) and not value.isprintable():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:
