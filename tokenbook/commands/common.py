@@ -30,10 +30,23 @@ def parse_day(value: str) -> date:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def path_arg(value: str) -> Path:
+    """A path argument the file system can take: no NUL byte, encodable as a file name."""
+    try:
+        if "\0" in value:
+            raise ValueError
+        os.fsencode(value)
+    except (ValueError, UnicodeError):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} cannot be a file name (a NUL byte or invalid Unicode); check the path"
+        ) from None
+    return Path(value)
+
+
 def add_vault(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--vault",
-        type=Path,
+        type=path_arg,
         default=None,
         help="the vault folder (default: $TOKENBOOK_VAULT, else ./vault)",
     )
@@ -42,7 +55,7 @@ def add_vault(p: argparse.ArgumentParser) -> None:
 def add_logs(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--logs",
-        type=Path,
+        type=path_arg,
         action="append",
         default=[],
         metavar="DIR",

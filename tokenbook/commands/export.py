@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import parse_day
+from tokenbook.commands.common import path_arg
 from tokenbook.commands.common import vault_path
 from tokenbook.errors import TokenbookError
 from tokenbook.export import COLUMNS
@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     fmt.add_argument("--json", action="store_true", help='JSON: {"rows": [...]}')
     fmt.add_argument(
         "--sqlite",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="write a SQLite database with a table `usage` (the CSV's columns); replaces only "
         "a file an earlier export wrote",
