@@ -199,3 +199,21 @@ def test_a_template_that_is_not_utf8_is_a_located_error(capsys, example):
     code, _, err = run(capsys, "render", "--vault", example)
     assert code == 1
     assert f"{path}: not valid UTF-8" in err
+
+
+def test_prepare_renders_in_memory_so_a_caller_can_stop_before_writing(example):
+    """`render.prepare` raises a template's error before any file is written: sync can call it
+    before it writes the ledgers, so a broken template does not leave them half-updated."""
+    from tokenbook.errors import TokenbookError
+    from tokenbook.store import load_ledgers
+    from tokenbook.vault import load_vault
+
+    vault = load_vault(example)
+    ledgers = load_ledgers(vault)
+    before = snapshot(example)
+    rendered = render.prepare(vault, ledgers, None)
+    assert snapshot(example) == before
+    assert render.write_rendered(vault, rendered) == []  # the example is up to date
+    _vault_template(example, "\n{{ 1 / 0 }}\n")
+    with pytest.raises(TokenbookError, match="ZeroDivisionError"):
+        render.prepare(load_vault(example), ledgers, None)

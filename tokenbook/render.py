@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Context
@@ -27,8 +28,10 @@ from tokenbook.fileio import write_in_vault
 from tokenbook.model import Vault
 from tokenbook.plain import plain
 from tokenbook.pricing import PriceBook
+from tokenbook.progress import PROGRESS_DIR
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
+from tokenbook.progress import orphans
 from tokenbook.reports import Usage
 from tokenbook.resources import data_dir
 from tokenbook.statusline import SUMMARY
@@ -39,7 +42,6 @@ from tokenbook.statusline import summary_text
 from tokenbook.store import LedgerSet
 
 DASHBOARD = "cost-dashboard.md"
-PROGRESS_DIR = "progress"
 
 
 def round_half_up(value: Decimal, places: int) -> Decimal:
@@ -217,42 +219,44 @@ def progress_frontmatter(p: ProgressView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def orphans(vault: Vault, files: dict[Path, str]) -> list[Path]:
-    """Progress files of bets that no longer exist, which render wrote itself: regular files
-    that start with the frontmatter render writes. Anything else in `progress/` is the user's."""
-    folder = vault.root / PROGRESS_DIR
-    if not folder.is_dir() or folder.is_symlink():
-        return []
-    return sorted(p for p in folder.glob("*.md") if p not in files and _rendered_by_us(p))
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Every rendered file's text, checked to be writable inside the vault, not yet written."""
+
+    files: dict[Path, str]
+    orphans: list[Path]
+    summary: str
 
 
-def _rendered_by_us(path: Path) -> bool:
-    if path.is_symlink() or not path.is_file():
-        return False
-    head = f'---\nbet: "[[{path.stem}]]"\n'.encode()
-    with path.open("rb") as f:
-        return f.read(len(head)) == head
+def prepare(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> Rendered:
+    """Render everything in memory: a template error or a symlinked target stops here, before
+    a caller (sync) writes anything else."""
+    dash = build_dashboard(vault, ledgers, as_of)
+    files = _render_files(vault, ledgers, dash)
+    gone = orphans(vault, files)
+    for path in [*files, *gone]:
+        confined(vault.root, path)
+    return Rendered(files, gone, summary_text(_summary(vault, ledgers, dash)))
+
+
+def write_rendered(vault: Vault, rendered: Rendered) -> list[str]:
+    """Write the files whose bytes changed and delete the orphans; return their vault-relative
+    paths. The status line's summary cache is refreshed too (git-ignored, so not listed)."""
+    root = vault.root
+    changed = [p for p, text in rendered.files.items() if write_in_vault(root, p, text)]
+    for path in rendered.orphans:
+        remove_in_vault(root, path)
+    written = [str(p.relative_to(root)) for p in [*changed, *rendered.orphans]]
+    # A disposable cache: when it cannot be written the status line says so; render goes on.
+    with contextlib.suppress(OSError):
+        write_in_vault(root, root / SUMMARY, rendered.summary)
+    return sorted(written)
 
 
 def render_all(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> list[str]:
-    """Write every rendered file whose bytes changed; return their vault-relative paths.
-    The status line's summary cache is refreshed too (git-ignored, so not listed).
+    """Render, then write every file whose bytes changed (`prepare` + `write_rendered`).
     Nothing is written or deleted through a symlink (`fileio.confined`)."""
-    root = vault.root
-    dash = build_dashboard(vault, ledgers, as_of)
-    files = _render_files(vault, ledgers, dash)
-    for path in [*files, *orphans(vault, files)]:
-        confined(root, path)  # every target is checked before the first write
-    written = [
-        str(p.relative_to(root)) for p, text in files.items() if write_in_vault(root, p, text)
-    ]
-    for path in orphans(vault, files):
-        remove_in_vault(root, path)
-        written.append(str(path.relative_to(root)))
-    # A disposable cache: when it cannot be written the status line says so; render goes on.
-    with contextlib.suppress(OSError):
-        write_in_vault(root, root / SUMMARY, summary_text(_summary(vault, ledgers, dash)))
-    return sorted(written)
+    return write_rendered(vault, prepare(vault, ledgers, as_of))
 
 
 def _summary(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[str, Any]:
