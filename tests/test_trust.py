@@ -97,12 +97,18 @@ def test_the_store_is_outside_the_vault_in_the_config_dir(tmp_path):
     assert default_store({"XDG_CONFIG_HOME": "rel"}, home) == home / ".config/tokenbook/trusted"
 
 
-def test_trust_shows_control_characters_escaped(capsys, tmp_path, config):
-    """A command hiding its real text behind a carriage return or colour codes is shown whole."""
+def test_a_command_cannot_hide_its_text_from_the_one_who_trusts_it(capsys, tmp_path, config):
+    """A carriage return or colour codes could make `--show` print another command than the
+    one that runs: such a command is refused; a bidi override is shown as its code point."""
     vault = make_vault(tmp_path, settings='alert_command: "rm -rf ~\\r\\u001b[2Kecho hello"\n')
+    code, out, err = run(capsys, "trust", "--vault", vault, "--show")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"{vault}/tokenbook.md:4: `alert_command`: holds a control character")
+    settings_file = vault / "tokenbook.md"
+    settings_file.write_text(settings_file.read_text().replace("\\r\\u001b[2K", "\\u202e"))
     code, out, _ = run(capsys, "trust", "--vault", vault, "--show")
     assert code == 0
-    assert "    rm -rf ~\\x0d\\x1b[2Kecho hello\n" in out
+    assert "    rm -rf ~\\u202eecho hello\n" in out
 
 
 def test_a_vault_without_a_command_has_nothing_to_trust(capsys, tmp_path, config):
