@@ -25,7 +25,8 @@ def logs(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_real_claude_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never read the developer's own ~/.claude."""
+    """Tests never read the developer's own ~/.claude or ~/.config."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)  # trusted commands live under HOME
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
     monkeypatch.delenv("TOKENBOOK_VAULT", raising=False)

@@ -50,6 +50,7 @@ def test_history_merged_from_another_clone_does_not_alert_again(capsys, tmp_path
 def test_alert_command_gets_the_details_in_its_environment(capsys, tmp_path, logs):
     command = 'alert_command: "env | grep ^TOKENBOOK_ | sort > alert-$TOKENBOOK_THRESHOLD.txt"\n'
     vault = make_vault(tmp_path, settings=command)
+    assert run(capsys, "trust", "--vault", vault)[0] == 0  # a vault's command runs once trusted
     write_log(logs, "p/1.jsonl", [response(1, "2026-11-03", 900_000)])  # 90%: 75 and 90
     code, out, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
     assert (code, err) == (0, "")
@@ -76,6 +77,7 @@ def test_a_failing_or_hanging_alert_command_is_reported_never_fatal(
     capsys, tmp_path, logs, monkeypatch
 ):
     vault = make_vault(tmp_path, settings='alert_command: "echo no webhook >&2; exit 3"\n')
+    assert run(capsys, "trust", "--vault", vault)[0] == 0
     write_log(logs, "p/1.jsonl", [response(1, "2026-11-03", 800_000)])
     code, out, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
     assert code == 0
@@ -85,6 +87,7 @@ def test_a_failing_or_hanging_alert_command_is_reported_never_fatal(
     monkeypatch.setattr("tokenbook.alerts.COMMAND_TIMEOUT", 0.2)
     settings = vault / "tokenbook.md"
     settings.write_text(settings.read_text().replace("echo no webhook >&2; exit 3", "sleep 5"))
+    assert run(capsys, "trust", "--vault", vault)[0] == 0
     write_log(logs, "p/2.jsonl", [response(2, "2026-11-04", 150_000)])  # 95%: crosses 90
     code, out, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
     assert code == 0

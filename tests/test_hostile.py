@@ -164,7 +164,8 @@ def test_a_bet_file_with_a_hostile_name_is_refused(capsys, vault, name):
     before = snapshot(vault)
     code, _, err = run(capsys, "check", "--vault", vault)
     assert code == 1
-    assert f"{name}.md" in err
+    assert f"{name}.md".replace("\n", "\\x0a") in err  # one problem, one line
+    assert err.count("\n") == 1
     assert "Traceback" not in err
     assert snapshot(vault) == before
 
@@ -373,3 +374,71 @@ def test_ledgers_deleted_or_edited_behind_the_cache_are_restored_or_kept(capsys,
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
     assert "\tby-hand\t" in records.read_text(encoding="utf-8")
     assert "| by-hand |" in (vault / "ledgers" / "unassigned.md").read_text(encoding="utf-8")
+
+
+# --- a pull request, through real git ----------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_pulled_pull_request_cannot_reach_out_of_the_teammates_vault(
+    capsys, tmp_path, logs, monkeypatch
+):
+    """A teammate trusted the team's `alert_command`. A pull request changes it, links
+    `progress/` to the teammate's documents and adds a template that reaches for the file
+    system. After `git pull`, the teammate's next sync runs nothing, writes nothing outside the
+    vault and deletes nothing there; it says why, with the path and how to allow the command."""
+    from tests.helpers import fresh_vault
+    from tests.test_git import Git
+
+    git = Git(tmp_path / "git-home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    origin = tmp_path / "origin"
+    fresh_vault(origin)
+    ran = tmp_path / "ran"
+    settings_file = origin / "tokenbook.md"
+    text = settings_file.read_text(encoding="utf-8")
+    settings_file.write_text(text.replace("---\n", f'---\nalert_command: "touch {ran}"\n', 1))
+    git(origin, "init")
+    git.commit_all(origin, "the team's vault")
+    mine = tmp_path / "mine"
+    git(tmp_path, "clone", origin, mine)
+    assert run(capsys, "trust", "--vault", mine)[0] == 0
+
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "taxes.md").write_text('---\nbet: "[[taxes]]"\n---\nprecious\n')
+    pwned = tmp_path / "pwned"
+    settings_file.write_text(settings_file.read_text().replace(f"touch {ran}", f"touch {pwned}"))
+    (origin / "progress").symlink_to(documents)
+    (origin / "templates").mkdir()
+    shipped = Path(__file__).resolve().parent.parent / "templates" / "cost-dashboard.md.j2"
+    (origin / "templates" / shipped.name).write_text(
+        shipped.read_text() + "{{ d.vault.root.joinpath('../documents/taxes.md').read_text() }}\n"
+    )
+    git.commit_all(origin, "a pull request")
+    git(mine, "pull", "--no-rebase")
+    assert (mine / "progress").is_symlink()
+
+    write_log(logs, "p/s.jsonl", [assistant(f"m-{i}", f"r-{i}", output=10**6) for i in (1, 2)])
+    before = snapshot(documents)
+    code, out, err = run(capsys, "sync", "--vault", mine, "--logs", logs)
+    assert code == 1
+    assert f"{mine / 'progress'}:0: a symbolic link (to {documents})" in err
+    assert snapshot(documents) == before
+    assert not pwned.exists()
+
+    (mine / "progress").unlink()  # the teammate removes the link; the template still fails
+    code, out, err = run(capsys, "render", "--vault", mine)
+    assert code == 1
+    assert f"{mine / 'templates' / shipped.name}:" in err
+    assert "has no attribute 'root'; fix the template" in err
+    assert "precious" not in out + err
+
+    shutil.rmtree(mine / "templates")  # ... and the template: the alerts come, the command not
+    code, out, err = run(capsys, "sync", "--vault", mine, "--logs", logs)
+    assert code == 0, err
+    assert "alert: action required: bet auth-login crossed 100%" in out
+    assert "`alert_command` was not run" in err
+    assert not pwned.exists()
+    assert not ran.exists()
+    assert snapshot(documents) == before

@@ -23,6 +23,7 @@ from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import usd_text
 from tokenbook.store import LedgerSet
+from tokenbook.trust import check as check_trust
 
 COMMAND_TIMEOUT = 10.0  # seconds an `alert_command` may run
 
@@ -112,9 +113,18 @@ def alert_env(alert: Alert, vault: Path) -> dict[str, str]:
 
 
 def run_alert_command(
-    command: str, alert: Alert, vault: Path, timeout: float | None = None
+    command: str,
+    alert: Alert,
+    vault: Path,
+    timeout: float | None = None,
+    trusted_store: Path | None = None,
 ) -> str | None:
-    """Run the user's command for one alert (a shell, in the vault); return why it failed."""
+    """Run the user's command for one alert (a shell, in the vault); return why it failed or
+    was not run. It runs only when this machine trusted this exact command for this vault
+    (`tokenbook trust`): a vault setting can come from a pull request."""
+    untrusted = check_trust("alert_command", command, vault, trusted_store)
+    if untrusted is not None:
+        return str(untrusted)
     timeout = COMMAND_TIMEOUT if timeout is None else timeout
     env = os.environ | alert_env(alert, vault)
     try:

@@ -14,6 +14,9 @@ from importlib import import_module
 from types import ModuleType
 
 from tokenbook.errors import TokenbookError
+from tokenbook.errors import VaultError
+from tokenbook.escape import terminal
+from tokenbook.fileio import os_error_text
 
 COMMANDS: dict[str, str] = {
     "init": "turn a folder into a ready vault",
@@ -30,11 +33,12 @@ COMMANDS: dict[str, str] = {
     "log": "add usage that no log records (API calls from scripts, other tools) to a bet's ledger",
     "assign": "move a session's usage to a bet (edits `sessions:` lists, moves its responses)",
     "reattribute": "preview (or --write) moving usage already in bets by today's match rules",
-    "export": "print every ledger row with its cost, as CSV or JSON",
+    "export": "print every ledger row with its cost, as CSV or JSON (or into SQLite)",
     "completion": "print a shell completion script for bash, zsh or fish",
     "pricing": "update: add dated prices for the models in use from an offline price database",
     "cycle": "write the next cycles of a repeating cycle (`next`), or list the cycles",
     "doctor": "check that usage is being counted: hook, logs, prices, cycle, git, cache",
+    "trust": "allow the vault's `alert_command` to run on this machine (like `direnv allow`)",
 }
 
 
@@ -79,6 +83,13 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def error_text(e: TokenbookError) -> str:
+    """The message, one line per problem; text from files and logs cannot drive the terminal."""
+    if isinstance(e, VaultError):
+        return "\n".join(terminal(str(p), keep_newlines=False) for p in e.problems)
+    return terminal(str(e))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in args_in if not a.startswith("-")), None)
@@ -87,7 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = command(args.command).run(args)
         return code
     except TokenbookError as e:
-        print(e, file=sys.stderr)
+        print(error_text(e), file=sys.stderr)
+        return 1
+    except OSError as e:  # the file system failed us: one line naming the path, no traceback
+        print(terminal(os_error_text(e), keep_newlines=False), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -94,7 +94,11 @@ def read_document(path: Path, label: str) -> Document | Problem:
     fm = "\n" + "\n".join(lines[1:close]) + "\n"
     body = "\n" + "\n".join(lines[close + 1 :])
     body_line = close + 1
-    loader = _Loader(fm)
+    try:
+        loader = _Loader(fm)
+    except yaml.reader.ReaderError as e:  # a NUL or another character YAML does not allow
+        line = fm.count("\n", 0, e.position) + 1
+        return Problem(label, line, f"holds a control character (U+{e.character:04X}); remove it")
     located: dict[PathKey, int] = {}
     try:  # one parse: compose the node tree (keys' lines), check it, then build values from it
         node = loader.get_single_node()

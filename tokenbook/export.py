@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from tokenbook.escape import csv_cell
 from tokenbook.ledger import COLUMNS as LEDGER_COLUMNS
 from tokenbook.ledger import TOKEN_COLUMNS
 from tokenbook.pricing import PriceBook
@@ -49,17 +50,34 @@ def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[
                 "unpriced": priced.unpriced or None,
             }
         )
-    return out
+    return [{k: _text(v) for k, v in r.items()} for r in out]
+
+
+def _text(value: Any) -> Any:
+    """A lone surrogate (a hand-edited ledger's `\\ud800`) as `\\ud800` text: every output
+    format is UTF-8, which cannot hold it."""
+    if isinstance(value, str) and not value.isprintable():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:
-    """RFC 4180 CSV with a header; empty cells for null cost and reason."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    """RFC 4180 CSV with a header; empty cells for null cost and reason. A text cell that a
+    spreadsheet would run as a formula gets a leading `'` (`escape.csv_cell`)."""
+    buffer = _LineFeeds()
+    # "\r\n" makes the writer quote a field holding a lone CR too; rows still end in "\n".
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        writer.writerow({k: "" if v is None else csv_cell(v) for k, v in record.items()})
     return buffer.getvalue()
+
+
+class _LineFeeds(io.StringIO):
+    """A buffer for `csv.writer` (one `write` per row) that ends each row with "\n"."""
+
+    def write(self, text: str) -> int:
+        return super().write(text.removesuffix("\r\n") + "\n")
 
 
 def to_json(records: list[dict[str, Any]]) -> str:

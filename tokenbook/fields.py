@@ -18,6 +18,18 @@ T = TypeVar("T")
 OBSIDIAN_KEYS = frozenset({"tags", "aliases", "cssclasses", "title", "publish"})
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
+# The range of every value a vault file can hold (documented in docs/security.md). Anything
+# `check` accepts must render and sync, so absurd values are refused where they enter.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+MAX_COUNT = 10**15  # tokens: a quadrillion is far beyond any budget
+MAX_USD = Decimal(10**9)  # any amount of money, rate or multiplier
+MAX_PLACES = 12  # digits after the decimal point
+MAX_TEXT = 10_000  # characters of one text value
+# Control characters (tab and newline aside), which no vault value needs and which break files
+# and terminals; lone surrogates (from a `"\ud800"` escape), which cannot be written as UTF-8.
+_BAD_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
 
 class Invalid(ValueError):
     """A value that does not parse; its message says what is expected."""
@@ -88,7 +100,21 @@ def text(value: Any) -> str:
         return value.isoformat()  # `cycle: 2026-11-02` names a file; YAML read it as a date
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise Invalid(f"expected text, got {type(value).__name__}")
-    return str(value)
+    return checked_text(str(value))
+
+
+def checked_text(s: str, limit: int = MAX_TEXT) -> str:
+    """`s` unless it holds a control character or a lone surrogate, or is too long."""
+    bad = _BAD_CHAR.search(s)
+    if bad:
+        kind = "a lone surrogate" if 0xD800 <= ord(bad.group()) <= 0xDFFF else "a control character"
+        raise Invalid(
+            f"holds {kind} (U+{ord(bad.group()):04X}) at character {bad.start() + 1}; "
+            "remove it (text must be valid Unicode without control characters)"
+        )
+    if len(s) > limit:
+        raise Invalid(f"is {len(s):,} characters long, more than {limit:,}; shorten it")
+    return s
 
 
 def slug(value: Any) -> str:
@@ -111,11 +137,17 @@ def day(value: Any) -> date:
     if isinstance(value, datetime):
         raise Invalid(f"{value} has a time of day; write only the date, YYYY-MM-DD")
     if isinstance(value, date):
-        return value
+        return in_era(value)
     try:
-        return date.fromisoformat(text(value))
+        return in_era(date.fromisoformat(text(value)))
     except ValueError:
         raise Invalid(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def in_era(d: date) -> date:
+    if not FIRST_DAY <= d <= LAST_DAY:
+        raise Invalid(f"{d.isoformat()} is out of range; use a date from {FIRST_DAY} to {LAST_DAY}")
+    return d
 
 
 def count(value: Any) -> int:
@@ -127,6 +159,8 @@ def count(value: Any) -> int:
         raise Invalid(f"expected a whole number, got {_show(value)}") from None
     if not n.is_finite() or n != n.to_integral_value() or n < 0:
         raise Invalid(f"expected a whole number >= 0, got {_show(value)}")
+    if n > MAX_COUNT:
+        raise Invalid(f"{_show(value)} is more than {MAX_COUNT:,}; use a realistic number")
     return int(n)
 
 
@@ -135,6 +169,18 @@ def positive(value: Any) -> int:
     if n == 0:
         raise Invalid(f"must be at least 1, got {_show(value)}")
     return n
+
+
+def at_most(limit: int, unit: str) -> Callable[[Any], int]:
+    """A whole number from 1 to `limit` (`unit` names it in the message)."""
+
+    def parse(value: Any) -> int:
+        n = positive(value)
+        if n > limit:
+            raise Invalid(f"{n:,} is more than {limit:,} {unit}; use a smaller number")
+        return n
+
+    return parse
 
 
 def money(value: Any) -> Decimal:
@@ -146,6 +192,20 @@ def money(value: Any) -> Decimal:
         raise Invalid(f"expected a number (USD), got {_show(value)}") from None
     if not d.is_finite() or d < 0:
         raise Invalid(f"expected a number >= 0, got {_show(value)}")
+    return _bounded(d, value)
+
+
+def _bounded(d: Decimal, value: Any) -> Decimal:
+    """`1e999` and `1e-999` are finite but break every sum and rounding later."""
+    if d > MAX_USD:
+        raise Invalid(f"{_show(value)} is more than {MAX_USD:,}; use a realistic amount")
+    exponent = d.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -MAX_PLACES
+        and d != d.quantize(Decimal(1).scaleb(-MAX_PLACES))
+    ):
+        raise Invalid(f"{_show(value)} has more than {MAX_PLACES} digits after the point; round it")
     return d
 
 
@@ -158,7 +218,7 @@ def share(value: Any) -> Decimal:
         raise Invalid(f"expected a share such as `40%`, got {_show(value)}") from None
     if not d.is_finite() or not 0 <= d <= 1:
         raise Invalid(f"expected a share between 0% and 100%, got {_show(value)}")
-    return d
+    return _bounded(d, value)
 
 
 def choice(*options: str) -> Callable[[Any], str]:
@@ -187,6 +247,7 @@ def reset_anchor(value: Any) -> str:
 
     Returned in a canonical text form that `plans.anchor_before` reads back."""
     if isinstance(value, datetime):
+        in_era(value.date())
         return value.isoformat()
     if isinstance(value, int) and not isinstance(value, bool):
         value = f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 reads 09:00 as sexagesimal 540
@@ -197,9 +258,11 @@ def reset_anchor(value: Any) -> str:
         if hour < 24 and minute < 60:
             return f"{m.group(1) + ' ' if m.group(1) else ''}{hour:02d}:{minute:02d}"
     try:
-        return datetime.fromisoformat(s.upper().replace(" ", "T")).isoformat()
+        anchor = datetime.fromisoformat(s.upper().replace(" ", "T"))
     except ValueError:
         raise Invalid(
             f"{value!r} is not a reset time; write `monday 09:00` (weekly), `09:00` (daily) "
             "or an ISO datetime such as `2026-11-02T09:00:00+00:00`"
         ) from None
+    in_era(anchor.date())
+    return anchor.isoformat()

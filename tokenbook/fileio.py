@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from tokenbook.confine import confined
+from tokenbook.errors import TokenbookError
 from tokenbook.errors import VaultLocked
 
 LOCK_NAME = ".tokenbook.lock"
@@ -17,20 +20,81 @@ TEMP_SUFFIX = ".tokenbook-tmp"
 _TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
 
 
+class FileError(TokenbookError, OSError):
+    """An I/O failure as one message that names the path and what to do. Still an OSError, so
+    code that tolerates a failed write (a disposable cache) keeps doing so."""
+
+    def __init__(self, path: Path, error: OSError, doing: str) -> None:
+        OSError.__init__(self, error.errno, error.strerror)
+        self.filename = str(path)
+        self.text = f"{path}: cannot {doing} ({error.strerror or error}); {remedy(error)}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def os_error_text(error: OSError) -> str:
+    """`path: what failed; what to do` for an I/O error no layer below turned into a message."""
+    where = error.filename or "tokenbook"
+    return f"{where}: {error.strerror or error}; {remedy(error)}"
+
+
+def remedy(error: OSError) -> str:
+    """What the user can do about an I/O error."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            "the disk is full; free some space and run the command again "
+            "(files are replaced whole, so nothing was half-written)"
+        )
+    if error.errno == errno.EROFS:
+        return "the file system is read-only; run tokenbook on a writable clone of the vault"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "no permission; make it readable and writable for you (chmod u+rw), then run again"
+    if error.errno == errno.EISDIR:
+        return "a folder is where a file should be; move the folder away"
+    if error.errno == errno.ENOTDIR:
+        return "a file is where a folder should be; move the file away"
+    return "fix the cause and run the command again"
+
+
+def write_in_vault(root: Path, path: Path, text: str) -> bool:
+    """`write_if_changed` for a file of the vault, refusing any path through a symlink."""
+    return write_if_changed(confined(root, path), text)
+
+
+def remove_in_vault(root: Path, path: Path) -> None:
+    """Delete a file tokenbook wrote in the vault (never through a symlink, never a link)."""
+    try:
+        confined(root, path).unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        raise FileError(path, e, "delete this file") from None
+
+
 def write_if_changed(path: Path, text: str) -> bool:
-    """Write `text` (LF endings, UTF-8) via a temp file and rename; return whether it changed."""
+    """Write `text` (LF endings, UTF-8) via a temp file and rename; return whether it changed.
+    An I/O failure is a `FileError` naming the path; the old file is then left as it was."""
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FileError(path, e, "read this file") from None
     try:
-        _replace(path, data)
-    except FileNotFoundError:
-        # A sync holding the lock swept our temp file as stale (see `vault_lock`): write again.
-        _replace(path, data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FileError(path.parent, e, "create this folder") from None
+    try:
+        try:
+            _replace(path, data)
+        except FileNotFoundError:
+            # A sync holding the lock swept our temp file as stale (see `vault_lock`): write again.
+            _replace(path, data)
+    except OSError as e:
+        raise FileError(path, e, "write this file") from None
     return True
 
 

@@ -2,7 +2,9 @@
 
 Append-only and union-mergeable like the ledgers: one row per notice keyed by (time, session),
 sorted, each row's bytes depending only on the row. Readers drop duplicate keys (keeping the
-latest reset time), and the next sync rewrites the file canonically.
+latest reset time), and the next sync rewrites the file canonically. The session id comes from a
+log, so its cell is escaped (`escape.cell`: pipes, newlines, markup, invisible characters) and
+read back exactly.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from typing import Protocol
 
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
-from tokenbook.fileio import write_if_changed
+from tokenbook.escape import cell
+from tokenbook.escape import split_row
+from tokenbook.escape import uncell
+from tokenbook.fileio import FileError
+from tokenbook.fileio import write_in_vault
 
 LIMITS_FILE = "limits.md"
 HEADER = """# Usage limits
@@ -48,7 +54,10 @@ class LimitRecord:
 
 
 def _utc(t: datetime | None) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+    if t is None:
+        return ""
+    u = t.astimezone(UTC)  # not strftime: it does not zero-pad years before 1000
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def _second(t: datetime | None) -> datetime | None:
@@ -65,22 +74,37 @@ def read_limits(root: Path) -> tuple[list[LimitRecord], list[Problem]]:
     if not path.is_file():
         return [], []
     records, problems = [], []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    for n, line in enumerate(_read(path).split("\n"), 1):
+        cells = split_row(line)
         if not line.startswith("|") or cells[0] in ("at", "---"):
             continue
         try:
             at = _time(cells[0])
             if at is None or len(cells) != 3:
                 raise ValueError
-            records.append(LimitRecord(at=at, session=cells[2], reset_at=_time(cells[1])))
-        except ValueError:
+            records.append(LimitRecord(at=at, session=uncell(cells[2]), reset_at=_time(cells[1])))
+        except (ValueError, OverflowError):
             problems.append(
                 Problem(
                     str(path), n, "not a limit row `| at | reset_at | session |`; delete the line"
                 )
             )
     return merge_limits(records, ()), problems
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise VaultError(
+            [
+                Problem(
+                    str(path), 0, f"not valid UTF-8 ({e.reason}); delete the file, sync rewrites it"
+                )
+            ]
+        ) from None
+    except OSError as e:
+        raise FileError(path, e, "read this file") from None
 
 
 def merge_limits(known: Iterable[LimitRecord], new: Iterable[LimitNotice]) -> list[LimitRecord]:
@@ -101,7 +125,7 @@ def merge_limits(known: Iterable[LimitRecord], new: Iterable[LimitNotice]) -> li
 
 
 def format_limits(records: Iterable[LimitRecord]) -> str:
-    rows = "".join(f"| {_utc(r.at)} | {_utc(r.reset_at)} | {r.session} |\n" for r in records)
+    rows = "".join(f"| {_utc(r.at)} | {_utc(r.reset_at)} | {cell(r.session)} |\n" for r in records)
     return HEADER + rows
 
 
@@ -109,7 +133,7 @@ def write_limits(root: Path, records: list[LimitRecord]) -> bool:
     """Write `limits.md` when there is something to record or it exists already."""
     if not records and not (root / LIMITS_FILE).exists():
         return False
-    return write_if_changed(root / LIMITS_FILE, format_limits(records))
+    return write_in_vault(root, root / LIMITS_FILE, format_limits(records))
 
 
 def load_limits(root: Path) -> list[LimitRecord]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
+from pathlib import Path
 
 from tokenbook.dashboard import BetView
 from tokenbook.dashboard import Dashboard
@@ -18,6 +20,7 @@ from tokenbook.pricing import PriceBook
 from tokenbook.store import LedgerSet
 
 WARN_AT = Decimal(80)
+PROGRESS_DIR = "progress"
 
 
 @dataclass(slots=True)
@@ -78,3 +81,20 @@ def _pace(p: ProgressView) -> None:
             "split the bet: finish what is done and pitch the rest as a new bet",
             f"raise `max_iterations` above {limit} if the extra work is worth the appetite",
         ]
+
+
+def orphans(vault: Vault, files: Mapping[Path, str]) -> list[Path]:
+    """Progress files of bets that no longer exist, which render wrote itself: regular files
+    that start with the frontmatter render writes. Anything else in `progress/` is the user's."""
+    folder = vault.root / PROGRESS_DIR
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p for p in folder.glob("*.md") if p not in files and _rendered_by_us(p))
+
+
+def _rendered_by_us(path: Path) -> bool:
+    if path.is_symlink() or not path.is_file():
+        return False
+    head = f'---\nbet: "[[{path.stem}]]"\n'.encode()
+    with path.open("rb") as f:
+        return f.read(len(head)) == head

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP
+from decimal import Context
 from decimal import Decimal
+from decimal import localcontext
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
+from tokenbook import escape
+from tokenbook import sandbox
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import bet_view
 from tokenbook.dashboard import build_dashboard
 from tokenbook.errors import TokenbookError
-from tokenbook.fileio import write_if_changed
+from tokenbook.fileio import confined
+from tokenbook.fileio import remove_in_vault
+from tokenbook.fileio import write_in_vault
 from tokenbook.model import Vault
+from tokenbook.plain import plain
 from tokenbook.pricing import PriceBook
+from tokenbook.progress import PROGRESS_DIR
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
+from tokenbook.progress import orphans
 from tokenbook.reports import Usage
 from tokenbook.resources import data_dir
 from tokenbook.statusline import SUMMARY
@@ -31,15 +42,19 @@ from tokenbook.statusline import summary_text
 from tokenbook.store import LedgerSet
 
 DASHBOARD = "cost-dashboard.md"
-PROGRESS_DIR = "progress"
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """`value` to `places` decimals, however large it is (`quantize` in the default context
+    fails past 28 digits, and a figure from a hostile log can be that large)."""
+    digits = max(value.adjusted(), 0) + places + 2
+    with localcontext(Context(prec=max(28, digits))):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def md(value: object) -> str:
     """Text from logs or files, safe inside a markdown table cell and an Obsidian note."""
-    text = " ".join(str(value).split())
-    for ch in "\\`*_[]<>|#":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    return escape.inline(value)
 
 
 def num(value: int | Decimal | None) -> str:
@@ -49,29 +64,38 @@ def num(value: int | Decimal | None) -> str:
 def usd(value: Decimal | None) -> str:
     if value is None:
         return "unpriced"
-    return "$" + f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    return "$" + f"{round_half_up(value, 2):,}"
 
 
 def cost(usage: Usage) -> str:
     """The priced cost; `≥ $X` when part of the usage has no price, never `$0` for it."""
-    if not usage.unpriced:
-        return usd(usage.priced_usd)
-    if usage.priced_usd:
-        return "≥" + usd(usage.priced_usd)
+    return _cost(bool(usage.unpriced), usage.priced_usd)
+
+
+def plain_cost(usage: Mapping[str, Any]) -> str:
+    """`cost` of a usage as templates see it (plain data)."""
+    return _cost(bool(usage["unpriced"]), usage["priced_usd"])
+
+
+def _cost(unpriced: bool, priced_usd: Decimal) -> str:
+    if not unpriced:
+        return usd(priced_usd)
+    if priced_usd:
+        return "≥" + usd(priced_usd)
     return "unpriced"
 
 
 def pct(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return f"{value.quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"
+    return f"{round_half_up(value, 0)}%"
 
 
 def bar(value: Decimal | float | None, width: int = 10) -> str:
     """A text progress bar for a percentage (clamped to 0..100)."""
     percent = Decimal(str(value or 0))
     share = min(max(percent, Decimal(0)), Decimal(100)) / 100
-    filled = int((share * width).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    filled = int(round_half_up(share * width, 0))
     return "█" * filled + "░" * (width - filled)
 
 
@@ -88,33 +112,33 @@ def alerts(thresholds: tuple[int, ...]) -> str:
     return ", ".join(f"{t}%" for t in thresholds) or "—"
 
 
+FILTERS: dict[str, Callable[..., Any]] = {
+    "md": md,
+    "code": escape.code,
+    "num": num,
+    "usd": usd,
+    "pct": pct,
+    "bar": bar,
+    "compact": compact,
+    "alerts": alerts,
+    "cost": plain_cost,
+}
+
+
 def environment(vault: Vault) -> jinja2.Environment:
-    """The vault's own `templates/` first, then the shipped ones, in Jinja's sandbox: a template
-    from a pull request can format data but cannot reach Python internals or run commands."""
-    folders = [vault.root / "templates", data_dir("templates")]
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.filters |= {
-        "md": md,
-        "num": num,
-        "usd": usd,
-        "pct": pct,
-        "bar": bar,
-        "compact": compact,
-        "alerts": alerts,
-        "cost": cost,
-    }
-    return env
+    """The vault's own `templates/` first, then the shipped ones, sandboxed (`tokenbook.sandbox`):
+    a template from a pull request can format plain data but cannot reach the file system,
+    Python internals or a process."""
+    return sandbox.environment(vault.root, data_dir("templates"), FILTERS)
 
 
 def _tidy(text: str) -> str:
-    """LF endings, no trailing spaces, exactly one final newline: pre-commit hooks stay quiet."""
+    """LF endings, no trailing spaces, exactly one final newline: pre-commit hooks stay quiet.
+    A lone surrogate (a vault template printing raw log text) is written as `\\udXXX` text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     while lines and not lines[-1]:
         lines.pop()
@@ -132,6 +156,10 @@ def _render(env: jinja2.Environment, name: str, **context: object) -> str:
     except jinja2.TemplateError as e:
         where = _template_line(e, name)
         raise TokenbookError(f"{where}: {e}; fix the template") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as e:
+        # A template is code from the vault: what it does wrong is its own error, located.
+        where = _template_line(e, name)
+        raise TokenbookError(f"{where}: {type(e).__name__}: {e}; fix the template") from None
 
 
 def _template_line(error: Exception, name: str) -> str:
@@ -152,10 +180,11 @@ def render_files(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) ->
 
 def _render_files(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[Path, str]:
     env = environment(vault)
-    files = {vault.root / DASHBOARD: _render(env, "cost-dashboard.md.j2", d=dash)}
+    files = {vault.root / DASHBOARD: _render(env, "cost-dashboard.md.j2", d=plain(dash))}
     for view in build_progress(vault, ledgers, dash):
         path = vault.root / PROGRESS_DIR / f"{view.bet.id}.md"
-        files[path] = progress_frontmatter(view) + _render(env, "iteration-progress.md.j2", p=view)
+        text = _render(env, "iteration-progress.md.j2", p=plain(view))
+        files[path] = progress_frontmatter(view) + text
     return files
 
 
@@ -164,7 +193,7 @@ def _yaml_number(value: Decimal | int | None, places: int | None = None) -> str:
         return "null"
     if places is None:
         return str(int(value))
-    return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}"
+    return f"{round_half_up(Decimal(value), places)}"
 
 
 def progress_frontmatter(p: ProgressView) -> str:
@@ -190,27 +219,44 @@ def progress_frontmatter(p: ProgressView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def orphans(vault: Vault, files: dict[Path, str]) -> list[Path]:
-    """Progress files of bets that no longer exist."""
-    folder = vault.root / PROGRESS_DIR
-    return sorted(p for p in folder.glob("*.md") if p not in files) if folder.is_dir() else []
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Every rendered file's text, checked to be writable inside the vault, not yet written."""
+
+    files: dict[Path, str]
+    orphans: list[Path]
+    summary: str
+
+
+def prepare(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> Rendered:
+    """Render everything in memory: a template error or a symlinked target stops here, before
+    a caller (sync) writes anything else."""
+    dash = build_dashboard(vault, ledgers, as_of)
+    files = _render_files(vault, ledgers, dash)
+    gone = orphans(vault, files)
+    for path in [*files, *gone]:
+        confined(vault.root, path)
+    return Rendered(files, gone, summary_text(_summary(vault, ledgers, dash)))
+
+
+def write_rendered(vault: Vault, rendered: Rendered) -> list[str]:
+    """Write the files whose bytes changed and delete the orphans; return their vault-relative
+    paths. The status line's summary cache is refreshed too (git-ignored, so not listed)."""
+    root = vault.root
+    changed = [p for p, text in rendered.files.items() if write_in_vault(root, p, text)]
+    for path in rendered.orphans:
+        remove_in_vault(root, path)
+    written = [str(p.relative_to(root)) for p in [*changed, *rendered.orphans]]
+    # A disposable cache: when it cannot be written the status line says so; render goes on.
+    with contextlib.suppress(OSError):
+        write_in_vault(root, root / SUMMARY, rendered.summary)
+    return sorted(written)
 
 
 def render_all(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> list[str]:
-    """Write every rendered file whose bytes changed; return their vault-relative paths.
-    The status line's summary cache is refreshed too (git-ignored, so not listed)."""
-    dash = build_dashboard(vault, ledgers, as_of)
-    files = _render_files(vault, ledgers, dash)
-    written = [
-        str(p.relative_to(vault.root)) for p, text in files.items() if write_if_changed(p, text)
-    ]
-    for path in orphans(vault, files):
-        path.unlink()
-        written.append(str(path.relative_to(vault.root)))
-    # A disposable cache: when it cannot be written the status line says so; render goes on.
-    with contextlib.suppress(OSError):
-        write_if_changed(vault.root / SUMMARY, summary_text(_summary(vault, ledgers, dash)))
-    return sorted(written)
+    """Render, then write every file whose bytes changed (`prepare` + `write_rendered`).
+    Nothing is written or deleted through a symlink (`fileio.confined`)."""
+    return write_rendered(vault, prepare(vault, ledgers, as_of))
 
 
 def _summary(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from tokenbook.blocks import Block
 from tokenbook.blocks import BlocksReport
+from tokenbook.escape import terminal
 from tokenbook.layout import SUB
 from tokenbook.layout import Column
 from tokenbook.layout import fit
@@ -84,7 +85,11 @@ class Line:
 
 def _columns(headers: Sequence[Column], lines: Sequence[Line]) -> list[Column]:
     """The text columns (their cells filled in from `lines`) and the number columns."""
-    cols = [replace(h, cells=[ln.texts[i] for ln in lines]) for i, h in enumerate(headers)]
+    # Control characters (escape sequences from a log's text) are shown as `\xNN`.
+    cols = [
+        replace(h, cells=[terminal(ln.texts[i], keep_newlines=False) for ln in lines])
+        for i, h in enumerate(headers)
+    ]
     for header, level, count in NUMBERS:
         values = [count(ln.usage) for ln in lines]
         cols.append(

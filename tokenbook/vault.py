@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 
 from tokenbook import fields as f
 from tokenbook.checks import cross_checks
+from tokenbook.confine import check_links
 from tokenbook.cycles import parse_repeat
 from tokenbook.docs import Document
 from tokenbook.docs import read_document
@@ -40,12 +41,15 @@ from tokenbook.model import Vault
 
 T = TypeVar("T")
 SETTINGS_FILE = "tokenbook.md"
+THRESHOLD = f.at_most(1000, "percent")  # an alert threshold, as a share of the appetite
 
 
 def require_vault(root: Path) -> None:
-    """A vault is a folder with a `tokenbook.md`; anything else is refused before any write."""
+    """A vault is a folder with a `tokenbook.md`; anything else is refused before any write, and
+    so is a vault with a symbolic link where tokenbook reads or writes (`confine.check_links`)."""
     if not (root / SETTINGS_FILE).is_file():
         raise VaultError([Problem(str(root), 0, "no vault here; create one with `tokenbook init`")])
+    check_links(root)
 
 
 def load_vault(root: Path) -> Vault:
@@ -104,7 +108,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
     r = Fields(doc, _label(root, path), problems)
     tz = r.get("timezone", _timezone)
     unit = r.get("iteration_unit", f.choice("session", "turn"))
-    thresholds = r.get("alert_thresholds", f.list_of(f.positive))
+    thresholds = r.get("alert_thresholds", f.list_of(THRESHOLD))
     kinds = r.get("token_budget_kinds", f.list_of(f.choice(*PRICE_KINDS)))
     logs = r.get("logs", f.list_of(f.text))
     alert_command = r.get("alert_command", f.text)
@@ -142,7 +146,9 @@ def _timezone(value: Any) -> str:
 
 def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | None:
     r = Fields(doc, label, problems)
-    cycle_id = r.get("id", f.slug) or doc.path.stem
+    cycle_id = r.get("id", f.slug)
+    if cycle_id is None and "id" not in doc.meta:
+        cycle_id = _file_id(r, doc.path.stem, "cycle")
     start = r.get("start", f.day, required=True)
     end = r.get("end", f.day, required=True)
     budget_usd = r.get("budget_usd", f.money)
@@ -150,7 +156,7 @@ def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | 
     reserve = r.get("reserve", f.share)
     repeat = r.get("repeat", parse_repeat)
     r.close(f.OBSIDIAN_KEYS)
-    if start is None or end is None:
+    if start is None or end is None or cycle_id is None:
         return None
     if end < start:
         r.problem("end", f"`end` ({end}) is before `start` ({start}); swap them")
@@ -174,24 +180,16 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
     if bet_id == UNASSIGNED:
         r.problem(None, f"`{UNASSIGNED}` is reserved for usage no bet claims; rename the file")
         return None
-    try:
-        f.slug(bet_id)
-    except f.Invalid:
-        fixed = re.sub(r"[^a-z0-9._-]+", "-", bet_id.lower()).strip("-._") or "my-bet"
-        r.problem(
-            None,
-            f"{bet_id!r} is not a valid bet id (the file name is the id); rename the file to "
-            f"lowercase letters, digits, `.`, `_`, `-`, such as `{fixed[:64]}.md`",
-        )
+    if _file_id(r, bet_id, "bet") is None:
         return None
     cycle = r.get("cycle", f.link, required=True)
     appetite = _parse_appetite(r)
     status = r.get("status", f.choice(*BET_STATUSES))
     rules = tuple(_parse_rule(m) for m in r.items("match"))
     sessions = r.get("sessions", f.list_of(f.text))
-    max_iterations = r.get("max_iterations", f.positive)
+    max_iterations = r.get("max_iterations", f.at_most(100_000, "iterations"))
     tags = r.get("tags", f.list_of(f.text))
-    thresholds = r.get("alert_thresholds", f.list_of(f.positive))
+    thresholds = r.get("alert_thresholds", f.list_of(THRESHOLD))
     title = r.get("title", f.text)
     r.close(f.OBSIDIAN_KEYS)
     if cycle is None or appetite is None:
@@ -213,6 +211,20 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
             (k[0], v) for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)
         ),
     )
+
+
+def _file_id(r: Fields, stem: str, kind: str) -> str | None:
+    """The id a file name gives; it appears in links and YAML, so it must be a plain slug."""
+    try:
+        return f.slug(stem)
+    except f.Invalid:
+        fixed = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._") or f"my-{kind}"
+        r.problem(
+            None,
+            f"{stem!r} is not a valid {kind} id (the file name is the id); rename the file to "
+            f"lowercase letters, digits, `.`, `_`, `-`, such as `{fixed[:64]}.md`",
+        )
+        return None
 
 
 def _parse_appetite(r: Fields) -> Appetite | None:
@@ -360,7 +372,7 @@ def _parse_plan(doc: Document, label: str, problems: list[Problem]) -> Plan | No
     windows = []
     for w in r.items("windows"):
         wname = w.get("name", f.text, required=True)
-        hours = w.get("hours", f.positive, required=True)
+        hours = w.get("hours", f.at_most(366 * 24, "hours (a year)"), required=True)
         limit_tokens = w.get("limit_tokens", f.count)
         limit_usd = w.get("limit_usd", f.money)
         resets = w.get("resets", f.reset_anchor)

@@ -7,6 +7,8 @@ import os
 from datetime import date
 from pathlib import Path
 
+from tokenbook.fields import Invalid
+from tokenbook.fields import in_era
 from tokenbook.sources.registry import CLAUDE_CODE
 from tokenbook.sources.registry import defaults
 from tokenbook.sources.registry import locate
@@ -14,22 +16,39 @@ from tokenbook.vault import load_vault
 
 
 def parse_day(value: str) -> date:
-    """`YYYY-MM-DD` or `YYYYMMDD`."""
+    """`YYYY-MM-DD` or `YYYYMMDD`, from 2000 to 2099 (`fields.FIRST_DAY`..`LAST_DAY`)."""
     text = value.strip()
     if len(text) == 8 and text.isdigit():
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a date; use YYYY-MM-DD or YYYYMMDD"
         ) from None
+    try:
+        return in_era(day)
+    except Invalid as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def path_arg(value: str) -> Path:
+    """A path argument the file system can take: no NUL byte, encodable as a file name."""
+    try:
+        if "\0" in value:
+            raise ValueError
+        os.fsencode(value)
+    except (ValueError, UnicodeError):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} cannot be a file name (a NUL byte or invalid Unicode); check the path"
+        ) from None
+    return Path(value)
 
 
 def add_vault(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--vault",
-        type=Path,
+        type=path_arg,
         default=None,
         help="the vault folder (default: $TOKENBOOK_VAULT, else ./vault)",
     )
@@ -38,7 +57,7 @@ def add_vault(p: argparse.ArgumentParser) -> None:
 def add_logs(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--logs",
-        type=Path,
+        type=path_arg,
         action="append",
         default=[],
         metavar="DIR",

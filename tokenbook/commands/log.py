@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
+from tokenbook.errors import TokenbookError
+from tokenbook.fields import Invalid
+from tokenbook.fields import checked_text
 from tokenbook.manual import KINDS
 from tokenbook.manual import UNKNOWN_MODEL
 from tokenbook.manual import Entry
@@ -16,11 +19,15 @@ from tokenbook.manual import log_usage
 from tokenbook.vault import load_settings
 from tokenbook.vault import require_vault
 
+MAX = 10**12  # tokens of one entry: a trillion
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_vault(p)
     p.add_argument("--bet", required=True, help="the bet it counts toward (or `unassigned`)")
-    p.add_argument("--tokens", type=int, required=True, metavar="N", help="input tokens")
+    p.add_argument(
+        "--tokens", type=int, required=True, metavar="N", help=f"input tokens (1 to {MAX:,})"
+    )
     p.add_argument("--output", type=int, default=0, metavar="N", help="output tokens (default 0)")
     p.add_argument(
         "--model",
@@ -29,10 +36,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--kind", choices=KINDS, default="manual", help="recorded as the agent")
     p.add_argument("--note", default="", help="what it was (kept in the row's project column)")
-    p.add_argument("--date", type=parse_day, help="the day it counts on (default: today)")
+    p.add_argument(
+        "--date", type=parse_day, help="the day it counts on, 2000 to 2099 (default: today)"
+    )
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Every argument in range before anything is read or written."""
+    for name, least in (("tokens", 1), ("output", 0)):
+        n = getattr(args, name)
+        if not least <= n <= MAX:
+            raise TokenbookError(
+                f"--{name} must be a {'positive ' if least else ''}whole number of tokens "
+                f"from {least} to {MAX:,}, got {n:,}"
+            )
+    for name, limit in (("bet", 64), ("model", 200), ("note", 500)):
+        try:
+            checked_text(getattr(args, name), limit)
+        except Invalid as e:
+            raise TokenbookError(f"--{name} {e}") from None
 
 
 def run(args: argparse.Namespace) -> int:
+    _check(args)
     root = vault_path(args.vault)
     require_vault(root)
     day = args.date
