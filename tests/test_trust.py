@@ -60,7 +60,7 @@ def test_trust_shows_the_command_then_it_runs_until_it_changes(capsys, tmp_path,
     )
     code, out, _ = run(capsys, "trust", "--vault", vault)
     assert code == 0
-    assert out.startswith(f"`alert_command` of {vault}:\n    touch {marker}\ntrusted: ")
+    assert out.startswith(f"`alert_command` of {vault}:\n    touch {marker}\ntrusted `alert_command`: ")
     assert _cross(capsys, vault, logs, 1, 800_000)[2] == ""
     assert marker.exists()
 
@@ -115,3 +115,29 @@ def test_a_vault_without_a_command_has_nothing_to_trust(capsys, tmp_path, config
     vault = make_vault(tmp_path)
     assert run(capsys, "trust", "--vault", vault)[1].endswith("nothing to trust\n")
     assert not (config / "tokenbook").exists()
+
+
+def test_a_logs_setting_that_leaves_the_repository_needs_trust(capsys, vault, logs, tmp_path):
+    """`logs:` is a vault setting, so it can come from a pull request: reading folders outside
+    the vault's repository needs the user's trust, like `alert_command`."""
+    from tests.helpers import assistant
+    from tests.helpers import snapshot
+    from tests.helpers import write_log
+
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r")])
+    settings = vault / "tokenbook.md"
+    settings.write_text(settings.read_text().replace("---\n", f"---\nlogs: [{logs}]\n", 1))
+    before = snapshot(vault)
+    code, _, err = run(capsys, "sync", "--vault", vault)
+    assert code == 1
+    assert f"`logs:` reads {logs}, outside the vault's repository" in err
+    assert f"tokenbook trust --vault {vault}" in err
+    assert snapshot(vault) == before
+    code, out, _ = run(capsys, "trust", "--vault", vault)
+    assert code == 0
+    assert "trusted `logs`" in out
+    code, out, err = run(capsys, "sync", "--vault", vault)
+    assert (code, err) == (0, "")
+    assert "1 new API response(s)" in out
+    settings.write_text(settings.read_text().replace(f"logs: [{logs}]", f"logs: [{tmp_path}]"))
+    assert run(capsys, "sync", "--vault", vault)[0] == 1  # a changed setting needs trust again

@@ -38,7 +38,8 @@ from tokenbook.placement import touched_by
 from tokenbook.pricing import PriceBook
 from tokenbook.records import Rec
 from tokenbook.records import join
-from tokenbook.render import render_all
+from tokenbook.render import prepare
+from tokenbook.render import write_rendered
 from tokenbook.sources.claude_code import Progress
 from tokenbook.sources.claude_code import to_rec
 from tokenbook.store import LedgerSet
@@ -161,6 +162,9 @@ def _write(
     merged = set(ledgers.files) if ledgers.duplicates() or ledgers.in_two else set()
     dropped = {rid[0] for rid in ledgers.dropped}
     names = touched | merged | dropped | set(result.migrated) | {UNASSIGNED}
+    # Rendered in memory first: a broken template or a symlinked target stops the sync before
+    # the ledgers are written, so nothing is half-done.
+    rendered = prepare(vault, ledgers) if render else None
     result.ledgers_written = write_ledgers(ledgers, names)
     result.responses = sum(p.row.responses for p in ledgers.rows.values())
     result.alerts = crossed(cache, vault, alerted, ledgers)
@@ -171,7 +175,7 @@ def _write(
         {p.unpriced for p in (book.price(pl.row) for pl in ledgers.rows.values()) if p.unpriced}
     )
     result.new_unpriced = sorted(set(result.unpriced) - set(cache.index.unpriced))
-    return render_all(vault, ledgers) if render else []
+    return write_rendered(vault, rendered) if rendered is not None else []
 
 
 def _join(

@@ -64,6 +64,13 @@ def trust(vault: Path, command: str, store: Path) -> bool:
     return new
 
 
+def trust_all(vault: Path, commands: list[str], store: Path) -> None:
+    """Trust exactly these settings of `vault` (its earlier trusted settings are dropped)."""
+    keep = [ln for ln in _lines(store) if not ln.endswith(" " + _vault_text(vault))]
+    lines = [*keep, *(_line(vault, c) for c in commands)]
+    write_if_changed(store, "\n".join(lines) + "\n")
+
+
 def revoke(vault: Path, store: Path) -> bool:
     """Forget every trusted command of `vault`; return whether there was any."""
     lines = _lines(store)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from datetime import date
 from pathlib import Path
 
+from tokenbook.errors import TokenbookError
 from tokenbook.fields import Invalid
 from tokenbook.fields import in_era
 from tokenbook.sources.registry import CLAUDE_CODE
@@ -89,9 +91,45 @@ def source_dirs(logs: list[Path], root: Path) -> dict[str, list[Path]]:
     configured = load_vault(root).settings.logs
     if configured:
         found = locate(list(configured), root)
-        return {k: [Path(os.path.normpath(p)) for p in v] for k, v in found.items()}
+        found = {k: [Path(os.path.normpath(p)) for p in v] for k, v in found.items()}
+        outside = [p for v in found.values() for p in v if not within_repository(root, p)]
+        if outside:
+            require_trusted_logs(root, list(configured), outside)
+        return found
     found = defaults(os.environ, Path.home())
     return {k: v if k == CLAUDE_CODE else [p for p in v if p.exists()] for k, v in found.items()}
+
+
+def within_repository(root: Path, path: Path) -> bool:
+    """Whether `path` (links resolved) is inside the vault, or inside the git work tree the
+    vault is in (where a pull request could only add files, as the example's logs are)."""
+    real, top = path.resolve(), root.resolve()
+    for base in [top, *top.parents]:
+        repository = (base / ".git").exists()
+        if (repository or base == top) and (real == base or base in real.parents):
+            return True
+        if (base / ".git").exists():
+            return False
+    return False
+
+
+def require_trusted_logs(root: Path, configured: list[str], outside: list[Path]) -> None:
+    """A `logs:` setting that reads outside the vault's repository runs only when trusted: a
+    vault setting can come from a pull request (`tokenbook trust` allows it)."""
+    from tokenbook.trust import check
+
+    if check("logs", logs_setting(configured), root) is not None:
+        raise TokenbookError(
+            f"{root / 'tokenbook.md'}: `logs:` reads {outside[0]}, outside the vault's "
+            "repository, and this machine has not trusted that setting (it can come from a pull "
+            f"request); read it, then allow it with `tokenbook trust --vault {root}`, or pass "
+            "--logs DIR"
+        )
+
+
+def logs_setting(configured: list[str]) -> str:
+    """The text trust is recorded for: the whole `logs:` list."""
+    return "logs: " + json.dumps(configured)
 
 
 def other_dirs(found: dict[str, list[Path]]) -> dict[str, list[Path]]:

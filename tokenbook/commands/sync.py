@@ -15,6 +15,7 @@ from tokenbook.commands.common import vault_path
 from tokenbook.sources.registry import CLAUDE_CODE
 from tokenbook.sync import SyncResult
 from tokenbook.sync import sync
+from tokenbook.trust import check as check_trust
 from tokenbook.vault import load_vault
 
 SHOW_SKIPPED = 20
@@ -155,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
 def _alert(root: Path, result: SyncResult) -> None:
     """Print each threshold this sync crossed and run the vault's `alert_command` for it."""
     command = load_vault(root).settings.alert_command if result.alerts else None
+    untrusted = check_trust("alert_command", command, root) if command else None
+    if untrusted is not None:  # said once, not once per alert
+        print(f"warning: {untrusted}", file=sys.stderr)
+        command = None
     for alert in result.alerts:
         print(f"alert: {alert}")
         failed = run_alert_command(command, alert, root) if command else None

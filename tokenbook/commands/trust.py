@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 
 from tokenbook.commands.common import add_vault
+from tokenbook.commands.common import logs_setting
 from tokenbook.commands.common import vault_path
 from tokenbook.escape import terminal
 from tokenbook.trust import default_store
 from tokenbook.trust import is_trusted
 from tokenbook.trust import revoke
-from tokenbook.trust import trust
+from tokenbook.trust import trust_all
 from tokenbook.vault import load_vault
 
 SETTING = "alert_command"
@@ -30,16 +31,25 @@ def run(args: argparse.Namespace) -> int:
         done = revoke(root, store)
         print(f"{root}: " + ("no longer trusted" if done else "was not trusted; nothing changed"))
         return 0
-    command = load_vault(root).settings.alert_command
-    if command is None:
-        print(f"{root}: no `{SETTING}` in tokenbook.md; nothing to trust")
+    settings = load_vault(root).settings
+    found = []
+    if settings.alert_command is not None:
+        found.append((SETTING, settings.alert_command, "sync runs it for each new alert"))
+    if settings.logs:
+        text = logs_setting(list(settings.logs))
+        found.append(("logs", text, "sync reads these folders"))
+    if not found:
+        print(f"{root}: no `{SETTING}` or `logs:` in tokenbook.md; nothing to trust")
         return 0
-    print(f"`{SETTING}` of {root}:")
-    print("".join(f"    {line}\n" for line in terminal(command).split("\n")), end="")
+    for setting, command, _ in found:
+        print(f"`{setting}` of {root}:")
+        print("".join(f"    {line}\n" for line in terminal(command).split("\n")), end="")
+        if args.show:
+            state = "trusted" if is_trusted(root, command, store) else "not trusted"
+            print(f"{state} on this machine (trust is kept in {store})")
     if args.show:
-        state = "trusted" if is_trusted(root, command, store) else "not trusted"
-        print(f"{state} on this machine (trust is kept in {store})")
         return 0
-    trust(root, command, store)
-    print(f"trusted: sync runs it for each new alert, until the command changes ({store})")
+    trust_all(root, [command for _, command, _ in found], store)
+    for setting, _, effect in found:
+        print(f"trusted `{setting}`: {effect}, until it changes ({store})")
     return 0
