@@ -164,3 +164,42 @@ def test_bets_written_after_the_first_sync_claim_unassigned(
     assert code == 0
     assert "from unassigned to search" in out
     assert set(_bets(capsys, vault)) == {"search"}
+
+
+def test_warmup_only_sessions_are_tokens_but_not_iterations(
+    capsys: Any, vault: Path, logs: Path
+) -> None:
+    """2.0.x sends a `Warmup` prompt to a sidechain at session start (a legacy agent file that
+    carries the parent's sessionId): real tokens, no work. Logged usage is an iteration only
+    with `--iteration`."""
+    warm = [f"0a0a0a0{i}-0000-4000-8000-000000000000" for i in range(3)]
+    for i, session in enumerate(warm):
+        write_log(logs, f"-home-dev-src-webapp/agent-{i:08x}.jsonl", [
+            {"type": "user", "isSidechain": True, "sessionId": session, "agentId": f"{i:08x}",
+             "timestamp": "2026-11-03T09:00:00.000Z", "message": {"role": "user", "content": "Warmup"}},
+            assistant(f"msg_warm{i}", f"req_warm{i}", session=session, sidechain=True,
+                      agent_id=f"{i:08x}", input=1400, output=146, cache_write=0, cache_read=0),
+        ])  # fmt: skip
+    write_log(logs, f"-home-dev-src-webapp/{PARENT}.jsonl", [assistant("msg_work", session=PARENT)])
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    code, out, _ = run(capsys, "status", "--json", "--vault", vault)
+    bets = {b["id"]: b for b in json.loads(out)["bets"]}
+    assert bets["auth-login"]["iterations"] == 1
+    assert _bets(capsys, vault)["auth-login"] > 3 * 1546  # the warmups' tokens still count
+    log = (
+        "log",
+        "--vault",
+        vault,
+        "--bet",
+        "auth-login",
+        "--tokens",
+        "1000",
+        "--date",
+        "2026-11-05",
+    )
+    assert run(capsys, *log)[0] == 0
+    assert run(capsys, *log, "--note", "a scripted run", "--iteration")[0] == 0
+    bets = {
+        b["id"]: b for b in json.loads(run(capsys, "status", "--json", "--vault", vault)[1])["bets"]
+    }
+    assert bets["auth-login"]["iterations"] == 2

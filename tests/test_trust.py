@@ -60,7 +60,9 @@ def test_trust_shows_the_command_then_it_runs_until_it_changes(capsys, tmp_path,
     )
     code, out, _ = run(capsys, "trust", "--vault", vault)
     assert code == 0
-    assert out.startswith(f"`alert_command` of {vault}:\n    touch {marker}\ntrusted `alert_command`: ")
+    assert out.startswith(
+        f"`alert_command` of {vault}:\n    touch {marker}\ntrusted `alert_command`: "
+    )
     assert _cross(capsys, vault, logs, 1, 800_000)[2] == ""
     assert marker.exists()
 

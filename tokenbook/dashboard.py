@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import timedelta
 from decimal import Decimal
 
+from tokenbook.ledger import ITERATION
+from tokenbook.ledger import MANUAL_SOURCE
 from tokenbook.ledger import LedgerRow
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Bet
@@ -129,13 +132,24 @@ def _ratio(used: Decimal | int, budget: Decimal | int | None) -> Decimal | None:
     return Decimal(used) * HUNDRED / Decimal(budget)
 
 
+def iterations(rows: Iterable[LedgerRow]) -> set[str]:
+    """The sessions that are iterations of work: with a main-thread response (a session whose
+    only usage is automatic, such as a 2.0.x `Warmup` sidechain, is tokens but no iteration),
+    or logged by hand with `tokenbook log --iteration`."""
+    return {
+        r.session
+        for r in rows
+        if (r.agent == "main" and r.source != MANUAL_SOURCE) or r.run == ITERATION
+    }
+
+
 def bet_view(
     vault: Vault, bet: Bet | None, ledger: str, rows: list[LedgerRow], book: PriceBook
 ) -> BetView:
     usage = Usage()
     for row in rows:
         usage.add(row, book)
-    view = BetView(bet=bet, id=ledger, usage=usage, iterations=len(usage.sessions))
+    view = BetView(bet=bet, id=ledger, usage=usage, iterations=len(iterations(rows)))
     view.used_tokens = usage.budget_tokens(vault.settings.budget_kinds)
     if bet is None:
         return view

@@ -26,6 +26,8 @@ from tokenbook.model import UNASSIGNED
 
 FORMAT = 1  # the format these rows were written in before format 2 (kept for migration)
 SUMMARY_FORMAT = 2  # a markdown summary of `<bet>.tsv` (tokenbook.summary)
+MANUAL_SOURCE = "manual"  # usage logged by hand (`tokenbook log`)
+ITERATION = "iteration"  # the run of a logged entry the user counts as an iteration
 COLUMNS = (
     "date",
     "session",
@@ -72,6 +74,7 @@ class LedgerRow:
     project: str
     branch: str
     source: str = "claude-code"  # the agent the usage came from (not part of the key: ids differ)
+    run: str = ""  # the run kind of its first response; `iteration` for `log --iteration`
 
     @property
     def key(self) -> Key:

@@ -24,6 +24,7 @@ from tokenbook.crossings import known_before
 from tokenbook.errors import TokenbookError
 from tokenbook.events import Tokens
 from tokenbook.fileio import vault_lock
+from tokenbook.ledger import ITERATION
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.records import Context
@@ -49,6 +50,7 @@ class Entry:
     model: str = UNKNOWN_MODEL
     kind: str = "manual"
     note: str = ""
+    iteration: bool = False  # counts as an iteration of the bet (a session of work)
 
     @property
     def session(self) -> str:
@@ -67,6 +69,7 @@ def entry_rec(entry: Entry, timezone: str) -> Rec:
         project=entry.note,
         agent=entry.kind,
         model=entry.model,
+        run=ITERATION if entry.iteration else "",
     )
     tokens = Tokens(input=entry.input, output=entry.output)
     return Rec(id=record_id(MANUAL, entry.session, ""), ctx=ctx, at=at, tokens=tokens)

@@ -91,7 +91,17 @@ def tally(
 class _Sum:
     """Running totals of one row."""
 
-    __slots__ = ("first", "last", "n", "place", "source", "tokens", "web_fetch", "web_search")
+    __slots__ = (
+        "first",
+        "last",
+        "n",
+        "place",
+        "run",
+        "source",
+        "tokens",
+        "web_fetch",
+        "web_search",
+    )
 
     def __init__(self, r: Rec, place: Place) -> None:
         t = r.tokens
@@ -100,7 +110,7 @@ class _Sum:
         self.web_search, self.web_fetch = r.web_search, r.web_fetch
         self.first, self.last = (r.at, r.id), r.at
         self.place = place
-        self.source = r.ctx.source
+        self.source, self.run = r.ctx.source, r.ctx.run
 
     def add(self, r: Rec, place: Place) -> None:
         t, s = r.tokens, self.tokens
@@ -136,4 +146,5 @@ class _Sum:
             project=self.place[0],
             branch=self.place[1],
             source=self.source,
+            run=self.run,
         )

@@ -35,6 +35,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"model id, priced from pricing/ (default `{UNKNOWN_MODEL}`: unpriced)",
     )
     p.add_argument("--kind", choices=KINDS, default="manual", help="recorded as the agent")
+    p.add_argument(
+        "--iteration",
+        action="store_true",
+        help="count the entry as an iteration of the bet (by default logged usage is tokens only)",
+    )
     p.add_argument("--note", default="", help="what it was (kept in the row's project column)")
     p.add_argument(
         "--date", type=parse_day, help="the day it counts on, 2000 to 2099 (default: today)"
@@ -73,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         kind=args.kind,
         note=args.note,
+        iteration=args.iteration,
     )
     logged = log_usage(root, entry)
     if logged.added:
