@@ -176,13 +176,14 @@ def test_warmup_only_sessions_are_tokens_but_not_iterations(
     for i, session in enumerate(warm):
         write_log(logs, f"-home-dev-src-webapp/agent-{i:08x}.jsonl", [
             {"type": "user", "isSidechain": True, "sessionId": session, "agentId": f"{i:08x}",
-             "timestamp": "2026-11-03T09:00:00.000Z", "message": {"role": "user", "content": "Warmup"}},
+             "timestamp": "2026-11-03T09:00:00.000Z",
+             "message": {"role": "user", "content": "Warmup"}},
             assistant(f"msg_warm{i}", f"req_warm{i}", session=session, sidechain=True,
                       agent_id=f"{i:08x}", input=1400, output=146, cache_write=0, cache_read=0),
         ])  # fmt: skip
     write_log(logs, f"-home-dev-src-webapp/{PARENT}.jsonl", [assistant("msg_work", session=PARENT)])
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
-    code, out, _ = run(capsys, "status", "--json", "--vault", vault)
+    out = run(capsys, "status", "--json", "--vault", vault)[1]
     bets = {b["id"]: b for b in json.loads(out)["bets"]}
     assert bets["auth-login"]["iterations"] == 1
     assert _bets(capsys, vault)["auth-login"] > 3 * 1546  # the warmups' tokens still count
