@@ -109,6 +109,13 @@ FILES: dict[str, list[str]] = {
         _a("msg_j", "req_j_btw", "03T12:00:30.000", output=30, session=S3, cwd=OTHER,
            branch="main", sidechain=True, agent_id="cccc3333"),
     ],
+    "-home-dev-src-other/agent-0a0b0c0d.jsonl": [  # a 2.0.x Warmup sidechain (legacy layout)
+        json.dumps({"type": "user", "isSidechain": True, "sessionId": S3, "agentId": "0a0b0c0d",
+                    "timestamp": "2026-11-03T11:59:00.000Z",
+                    "message": {"role": "user", "content": "Warmup"}}),
+        _a("msg_warm", "req_warm", "03T11:59:01.000", output=146, input=1400, session=S3,
+           cwd=OTHER, branch="main", sidechain=True, agent_id="0a0b0c0d"),
+    ],
     f"-home-dev-src-webapp/{S4}.jsonl": [  # a resumed session: a copy of S1's line first
         _a("msg_a", "req_a", "03T10:00:00.300", output=150, inference_geo="not_available", **MAIN1),
         _a("msg_l", "req_l", "03T15:00:00.000", output=12, session=S4, cwd=WEBAPP, branch=AUTH),
