@@ -210,3 +210,21 @@ def test_the_ledger_holds_exactly_the_documented_columns(capsys, vault, logs):
         len(ln.split("\t")) for ln in (vault / "ledgers" / "auth-login.tsv").read_text().split("\n")
     ]
     assert set(fields) == {1, 12, 15}  # the header, `r` and `c` lines: the fields listed above
+
+
+def test_skip_reasons_never_quote_the_log(capsys, vault, logs):
+    """A malformed timestamp or usage-limit text is named, never copied into the sync cache."""
+    bad_time = assistant("m1", "r")
+    bad_time["timestamp"] = "SENTINEL-TIME-TEXT"
+    limit = assistant("m2", None, model="<synthetic>", output=0)
+    limit["message"]["content"] = [
+        {"type": "text", "text": "Claude AI usage limit reached|SENTINEL-LIMIT"}
+    ]
+    write_log(logs, "p/s.jsonl", [bad_time, limit])
+    code, _, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
+    assert code == 0
+    assert "s.jsonl:1: timestamp is not an ISO-8601 time" in err
+    assert "s.jsonl:2: usage-limit line whose reset time is not a number of seconds" in err
+    assert "SENTINEL" not in err
+    for path in (vault / ".tokenbook-cache").rglob("*"):
+        assert not path.is_file() or b"SENTINEL" not in path.read_bytes()

@@ -273,3 +273,46 @@ def test_an_unwritable_cache_folder_never_fails_a_sync(capsys, vault, logs):
     assert code == 0, err
     assert "| sess-1 |" in ledger(vault, "auth-login")
     assert sync(capsys, vault, logs)[0] == 0
+
+
+def test_a_second_quiet_sync_prints_nothing(capsys, vault, logs):
+    """Problems are reported once, when first seen: a malformed line, an unpriced model."""
+    write_log(
+        logs,
+        "p/s.jsonl",
+        [assistant("m1", "r", model="claude-unknown-9"), "{not json", assistant("m2", "r")],
+    )
+    code, _, err = sync(capsys, vault, logs, "--quiet")
+    assert code == 0
+    assert "s.jsonl:2: not a complete JSON object" in err
+    assert "unpriced: no price for claude-unknown-9" in err
+    assert sync(capsys, vault, logs, "--quiet") == (0, "", "")
+    code, _, err = run(capsys, "check", "--vault", vault)
+    assert code == 0
+    assert "s.jsonl:2: not a complete JSON object" in err  # still listed on request
+
+
+def test_a_vault_file_changed_during_a_sync_is_seen_by_the_next(capsys, vault, logs, monkeypatch):
+    """The vault's fingerprint is taken before the vault is read, so an edit made while a sync
+    runs makes the next sync read the vault again (it never takes the quick path over it)."""
+    import tokenbook.sync as library
+
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", branch="feature/search")])
+    real = library.load_vault
+    bet = vault / "bets" / "search.md"
+
+    def edit_while_syncing(root):
+        loaded = real(root)
+        bet.write_text(
+            '---\ncycle: "[[2026-11]]"\nappetite: 10%\nmatch:\n  - branch: "feature/search"\n---\n'
+        )
+        return loaded
+
+    monkeypatch.setattr(library, "load_vault", edit_while_syncing)
+    assert sync(capsys, vault, logs)[0] == 0
+    monkeypatch.setattr(library, "load_vault", real)
+    assert "search" not in (vault / "cost-dashboard.md").read_text()
+    code, out, _ = sync(capsys, vault, logs)
+    assert code == 0
+    assert "from unassigned to search" in out
+    assert run(capsys, "render", "--check", "--vault", vault)[0] == 0
