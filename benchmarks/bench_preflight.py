@@ -3,7 +3,7 @@ the time to count a large tree, cold and with the cache.
 
     python benchmarks/bench_preflight.py [--sessions 40] [--files 2000] [--seed 7]
 
-1. Calibration. `tokenbook.synth.generate()` sets each request's prompt growth to the previous
+1. Calibration. `tests.synth.generate()` sets each request's prompt growth to the previous
    output plus a random 0-40 tokens (plus a random 6-12K in "long" sessions), independently of
    the text it writes, so its logs cannot show a ratio: calibrating on them must keep the
    defaults, and the figure printed for it only shows that the fit refuses noise. The benchmark
@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo: `tests.synth`
+
+from tests.synth import generate
 from tokenbook.cli import main
 from tokenbook.preflight.cache import vault_cache
 from tokenbook.preflight.calibrate import Fit
@@ -38,7 +41,6 @@ from tokenbook.preflight.calibrate import collect_pairs
 from tokenbook.preflight.calibrate import fit
 from tokenbook.preflight.calibrate import median_error_pct
 from tokenbook.preflight.scan import Scanner
-from tokenbook.synth import generate
 
 REPO = Path(__file__).resolve().parent.parent
 TRUE_RATIOS = {"code": 3.35, "prose": 4.25, "json": 2.45}  # the hidden tokenizer

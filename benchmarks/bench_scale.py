@@ -4,7 +4,7 @@ their peak memory.
 The vault gets one cycle per month of 2026 with five bets each (bets match `feature/<bet>-*`
 branches), and ledgers that hold a year of rows written directly (people x working days x
 sessions, main agent and sometimes a subagent, two models): what a year of syncs would have left.
-Then one more day of real logs (from `tokenbook.synth`) is synced on top. Every command runs in
+Then one more day of real logs (from `tests.synth`) is synced on top. Every command runs in
 its own process, so its peak RSS is its own.
 
     python benchmarks/bench_scale.py [--people 20] [--days 250] [--sessions 3] [--keep DIR]
@@ -26,6 +26,8 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo: `tests.synth`
 
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
@@ -161,7 +163,7 @@ def main() -> int:
     p.add_argument("--sessions", type=int, default=3)
     p.add_argument("--keep", type=Path, help="build the vault here and keep it")
     args = p.parse_args()
-    from tokenbook.synth import generate
+    from tests.synth import generate
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="tokenbook-scale-"))
     vault, logs = work / "vault", work / "claude"

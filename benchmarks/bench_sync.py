@@ -2,7 +2,7 @@
 
     python benchmarks/bench_sync.py [--sizes 100MB,1GB] [--runs 3] [--dir DIR] [--ccusage PATH]
 
-Corpora come from `python -m tokenbook.synth DIR/corpus-<size> --size <size>` and are reused
+Corpora come from `python -m tests.synth DIR/corpus-<size> --size <size>` and are reused
 when present. Each figure is the median wall time of `--runs` runs of the real CLI in a fresh
 process; peak RSS is `ru_maxrss` of that process (RUSAGE_CHILDREN, read in a wrapper process).
 
@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo: `tests.synth`
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_VAULT = REPO / "vault"
@@ -69,7 +71,7 @@ def corpus(base: Path, size: str) -> Path:
     if not (out / "projects").is_dir():
         print(f"generating {out} ...", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "tokenbook.synth", str(out), "--size", size], check=True
+            [sys.executable, "-m", "tests.synth", str(out), "--size", size], check=True, cwd=REPO
         )
     return out
 
@@ -81,14 +83,14 @@ def new_session(base: Path) -> list[tuple[Path, Path]]:
         cmd = [
             sys.executable,
             "-m",
-            "tokenbook.synth",
+            "tests.synth",
             str(out),
             "--sessions",
             "1",
             "--seed",
             "4242",
         ]
-        subprocess.run(cmd, check=True, capture_output=True)
+        subprocess.run(cmd, check=True, capture_output=True, cwd=REPO)
     files = [p for p in sorted((out / "projects").rglob("*")) if p.is_file()]
     return [(p, p.relative_to(out / "projects")) for p in files]
 

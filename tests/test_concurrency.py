@@ -20,10 +20,10 @@ from tests.helpers import assistant
 from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import write_log
+from tests.synth import generate
 from tests.test_crash import _first_half
 from tests.test_crash import _state
 from tokenbook.fileio import vault_lock
-from tokenbook.synth import generate
 
 
 def _start(vault: Path, logs: Path, wait: float) -> subprocess.Popen[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run
-from tokenbook.synth import generate
+from tests.synth import generate
 
 pytestmark = pytest.mark.slow
 

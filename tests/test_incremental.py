@@ -15,11 +15,11 @@ from tests.helpers import run
 from tests.helpers import snapshot
 from tests.helpers import user
 from tests.helpers import write_log
+from tests.synth import generate
 from tokenbook.cache import CACHE_DIR
 from tokenbook.cache import CACHE_FILE
 from tokenbook.cache import MAGIC
 from tokenbook.sources import claude_code
-from tokenbook.synth import generate
 
 LOG = "-home-dev-src-webapp/sess-1.jsonl"
 

@@ -110,8 +110,8 @@ def _is_cli(m: Module) -> bool:
 
 
 def _entry_point(m: Module) -> bool:
-    """The CLI, and the synthetic-log generator's own `python -m tokenbook.synth` CLI."""
-    return _is_cli(m) or (m.name == "tokenbook.synth" and m.has_main)
+    """The CLI, and the synthetic-log generator's own `python -m tests.synth` CLI."""
+    return _is_cli(m) or (m.name == "tests.synth" and m.has_main)
 
 
 def test_the_scanner_sees_what_is_there():

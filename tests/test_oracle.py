@@ -16,10 +16,10 @@ import pytest
 
 from tests.helpers import report
 from tests.helpers import run
+from tests.synth import SENTINEL
+from tests.synth import Corpus
+from tests.synth import generate
 from tokenbook.events import UsageEvent
-from tokenbook.synth import SENTINEL
-from tokenbook.synth import Corpus
-from tokenbook.synth import generate
 
 # Hand-copied list prices in force in November 2026 (USD per MTok): input, output, 5m write,
 # 1h write, cache read; then the fast-mode and US-region multipliers (None: not priced).

@@ -18,8 +18,8 @@ from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import user
 from tests.helpers import write_log
-from tokenbook.synth import SENTINEL
-from tokenbook.synth import generate
+from tests.synth import SENTINEL
+from tests.synth import generate
 
 ZLIB_HEADER = re.compile(rb"\x78[\x01\x5e\x9c\xda]")
 FIELDS = (

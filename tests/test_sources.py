@@ -306,11 +306,11 @@ def test_default_dirs_are_dot_config_claude_and_dot_claude(capsys, vault, tmp_pa
 
 def test_fast_reader_agrees_with_the_checked_reader_on_every_line(tmp_path):
     """`fast_record` answers exactly what `line_candidate` answers, or leaves the line to it."""
+    from tests.synth import generate
     from tokenbook.sources.claude_code import BadLine
     from tokenbook.sources.claude_code import fast_record
     from tokenbook.sources.claude_code import line_candidate
     from tokenbook.sources.claude_code import record
-    from tokenbook.synth import generate
 
     generate(tmp_path, seed=3, target_bytes=1_000_000)
     odd = [

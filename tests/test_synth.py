@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
+from tests.synth import MALFORMED_KINDS
+from tests.synth import SENTINEL
+from tests.synth import Corpus
+from tests.synth import encode_cwd
+from tests.synth import generate
+from tests.synth import main
+from tests.synth import parse_size
 from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
-from tokenbook.synth import MALFORMED_KINDS
-from tokenbook.synth import SENTINEL
-from tokenbook.synth import Corpus
-from tokenbook.synth import encode_cwd
-from tokenbook.synth import generate
-from tokenbook.synth import main
-from tokenbook.synth import parse_size
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -19,7 +19,7 @@ Counting rules the truth follows:
   agent's transcript, else `"subagent"`.
 * Malformed lines (listed in `Corpus.malformed`) count nothing.
 
-CLI: `python -m tokenbook.synth OUT_DIR [--seed N] [--sessions N] [--size 100MB] [--days N]`.
+CLI: `python -m tests.synth OUT_DIR [--seed N] [--sessions N] [--size 100MB] [--days N]`.
 """
 
 from __future__ import annotations
@@ -1760,7 +1760,7 @@ def summary(corpus: Corpus) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tokenbook.synth",
+        prog="python -m tests.synth",
         description="Write a synthetic Claude Code config dir (with every log quirk).",
     )
     parser.add_argument("out", type=Path, help="directory to create (its projects/ must be empty)")
