@@ -65,6 +65,13 @@ def models_text(models: Iterable[str]) -> str:
 
 
 def unpriced_note(tokens: int, models: Iterable[str]) -> str:
+    from tokenbook.escape import terminal
+
+    models = [terminal(m, keep_newlines=False) for m in models]
+    return _unpriced_note(tokens, models)
+
+
+def _unpriced_note(tokens: int, models: Iterable[str]) -> str:
     """The line under a figure marked `≥`: which tokens and models it leaves out."""
     return (
         f"≥: {tokens:,} tokens of {models_text(models)} have no price in pricing/; "
