@@ -4,6 +4,7 @@ written as ledger records (format 2), against totals counted by hand."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
@@ -195,3 +196,29 @@ def test_migrated_rows_show_as_not_recorded(capsys, vault):
     result = report(capsys, vault, "command")
     assert counts(result, "command") == {"(not recorded)": (3, 2), "/init": (1, 50)}
     assert counts(report(capsys, vault, "agent"), "agent") == {"main": (4, 52)}
+
+
+def test_export_splits_rows_by_action_type_and_name(capsys, labelled_vault):
+    code, out, err = run(capsys, "export", "--json", "--vault", labelled_vault)
+    assert (code, err) == (0, "")
+    rows = json.loads(out)["rows"]
+    actions: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (r["action_type"], r["action_name"])
+        actions[key] = actions.get(key, 0) + r["output"]
+    assert actions == {
+        ("main", ""): 11 + 12 + 15 + 24 + 27 + 97 + 91 + 99,  # m1 m2 m5 m14 m17, o1, h1, k1
+        ("main", "/init"): 13 + 14,
+        ("main", "/deploy"): 21 + 22 + 23 + 25,
+        ("main", "/review"): 95 + 98,
+        ("scheduled", ""): 26,
+        ("skill", "pdf"): 134,
+        ("skill", "xlsx"): 138,
+        ("skill", "review-helper"): 39,
+        ("skill", "code-review"): 123,
+        ("agent", "Explore"): 63,
+        ("agent", "test-runner"): 71,
+        ("agent", "warmup"): 81,
+    }
+    assert sum(r["responses"] for r in rows) == 33
+    assert {r["cost_usd"] is not None for r in rows} == {True}

@@ -24,6 +24,7 @@ from tokenbook.attribution import contexts
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
 from tokenbook.pricing import PriceBook
+from tokenbook.records import Context
 from tokenbook.records import Rec
 from tokenbook.reports import BY
 from tokenbook.reports import NO_PROJECT
@@ -68,13 +69,30 @@ LABELS: dict[str, Callable[[Item], str]] = {
     "skill": lambda i: i.rec.ctx.skill or NO_SKILL,
     "agent": lambda i: i.rec.ctx.label,
     "run": lambda i: i.rec.ctx.run or NO_RUN,
+    "action": lambda i: "\t".join(action(i.rec.ctx)),  # type and name (export)
 }
+
+
+def action(ctx: Context) -> tuple[str, str]:
+    """The action a response belongs to, as seed 004 types it: `skill` and its name, else
+    `agent` and the subagent's type, else `manual` or `scheduled` (a `tokenbook log` entry or a
+    scheduled run) or `main`, named by the turn's slash command."""
+    if ctx.source == "manual":
+        return (ctx.agent or "manual", "")
+    if ctx.skill:
+        return ("skill", ctx.skill)
+    if not ctx.main:
+        return ("agent", ctx.label)
+    return ("scheduled" if ctx.run == "scheduled" else "main", ctx.command)
 
 
 def legacy_label(kind: str, placed: Placed) -> str:
     if kind in BY:
         return BY[kind][1](placed)
-    return placed.row.agent if kind == "agent" else NOT_RECORDED
+    agent = placed.row.agent
+    if kind == "action":
+        return f"{agent}\t" if agent in ("main", "manual", "scheduled") else f"agent\t{agent}"
+    return agent if kind == "agent" else NOT_RECORDED
 
 
 @dataclass(slots=True)
@@ -136,14 +154,15 @@ class Labelled:
     sessions: frozenset[str]
 
 
-def labelled(ledgers: LedgerSet, kind: str, part: str = "") -> list[Labelled]:
+def labelled(ledgers: LedgerSet, kind: str, part: str = "", rows: bool = False) -> list[Labelled]:
     """The counted usage summed per `kind` label (and `part` label), ledger, project and price;
-    migrated rows as they are."""
+    with `rows`, per `kind` label and ledger row instead (a ledger row split by label); migrated
+    rows as they are."""
     tz = ZoneInfo(ledgers.timezone)
     held = {rid[1] for rid in ledgers.legacy if rid not in ledgers.dropped}
     recs = [r for _, r in ledgers.records.values()]
     places = contexts(recs)
-    sums: dict[tuple[str, str, str, str, str, str, str, str, int, bool], _Sum] = {}
+    sums: dict[tuple[str, str, str, tuple[object, ...]], _Sum] = {}
     for r in counted(recs):
         key = row_key(r, tz)
         if key in held:  # a migrated row stands for these responses
@@ -152,18 +171,8 @@ def labelled(ledgers: LedgerSet, kind: str, part: str = "") -> list[Labelled]:
         item = Item(ledger, r, places[r.id], date.fromisoformat(key[0]))
         label, sub = LABELS[kind](item), LABELS[part](item) if part else ""
         c = r.ctx
-        group = (
-            label,
-            sub,
-            ledger,
-            item.place[0],
-            key[0],
-            c.model,
-            c.speed,
-            c.geo,
-            key[6],
-            r.web_search > 0,
-        )
+        price: tuple[object, ...] = (c.model, c.speed, c.geo, key[6], r.web_search > 0)
+        group = (label, sub, ledger, key if rows else (item.place[0], key[0], *price))
         found = sums.get(group)
         if found is None:
             found = sums[group] = _Sum(item, (r.at, r.id), r.at, key[6])
