@@ -26,7 +26,8 @@ RESPONSE_USD = 2.5
 
 def response(n: int, session: str = SESSION) -> dict[str, Any]:
     ts = f"2026-11-03T10:{n:02d}:00.000Z"
-    return assistant(f"m{n}", session=session, ts=ts, output=100_000, cache_write=0, cache_read=0)
+    msg = f"{session}-m{n}"
+    return assistant(msg, session=session, ts=ts, output=100_000, cache_write=0, cache_read=0)
 
 
 class Session:
@@ -304,3 +305,36 @@ def test_a_sessions_live_cost_equals_what_the_reports_say_after_sync(capsys, vau
     assert session_usage(vault, s.path, SESSION) == responses
     s.add(1)
     assert len(session_usage(vault, s.path, SESSION)) == 8
+
+
+def test_status_counts_a_bets_sessions_against_their_budget(capsys, guarded, logs):
+    vault, s = guarded
+    s.add(2)  # $12.50 of $10: past the warning and the hard limit
+    other = Session(logs, "sg-2")
+    other.add(1)  # $2.50: neither
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    code, out, err = run(capsys, "status", "--json", "--vault", vault)
+    assert (code, err) == (0, "")
+    bet = next(b for b in json.loads(out)["bets"] if b["id"] == "auth-login")
+    assert bet["session_budget"] == {
+        "usd": "10",
+        "tokens": None,
+        "warn": "80",
+        "block": "110",
+        "guard": "warn",
+        "sessions": 2,
+        "past_warning": 1,
+        "past_hard_limit": 1,
+        "largest": {
+            "session": SESSION,
+            "percent": "125.0",
+            "used_usd": "12.50",
+            "used_tokens": 500_050,
+            "unpriced_tokens": 0,
+        },
+    }
+    text = run(capsys, "status", "--vault", vault)[1]
+    assert (
+        "session budget $10.00 (warn 80%, hard limit 110%, guard: warn): 2 session(s)"
+        in " ".join(text.split())
+    )

@@ -39,20 +39,31 @@ class Spend:
         self.models: set[str] = set()
         self.first, self.last, self.model = "", "", ""
         days: dict[str, str] = {}
+        groups: dict[tuple[str, str, str, str, bool, bool], list[Any]] = {}
         for r in responses.values():
             if r[0][:16] not in days:
                 days[r[0][:16]] = local_day(datetime.fromisoformat(r[0]), tz)
-            cost = prices.cost(r, days[r[0][:16]])
-            if cost is None:
-                self.unpriced += sum(r[2:7])
+            day = days[r[0][:16]]
+            long = prices.long(r[1], day, sum(r[2:7]) - r[3])
+            key = (r[1], day, r[7], r[8], long, r[9] > 0)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = list(r)
             else:
-                self.usd += cost
-            self.mix = [a + b for a, b in zip(self.mix, r[2:7], strict=True)]
-            self.models.add(r[1])
+                group[2:7] = [a + b for a, b in zip(group[2:7], r[2:7], strict=True)]
+                group[9] += r[9]
             if not self.first or r[0] < self.first:
                 self.first = r[0]
             if r[0] >= self.last:
                 self.last, self.model = r[0], r[1]
+        for (model, day, *_, long, _), g in groups.items():  # prices are linear: sum, then price
+            cost = prices.cost(g, day, long)
+            if cost is None:
+                self.unpriced += sum(g[2:7])
+            else:
+                self.usd += cost
+            self.mix = [a + b for a, b in zip(self.mix, g[2:7], strict=True)]
+            self.models.add(model)
 
     @property
     def tokens(self) -> int:

@@ -178,6 +178,7 @@ class Prices:
         self.models: list[dict[str, Any]] = summary.get("prices") or []
         self.web: list[dict[str, Any]] = summary.get("web_search") or []
         self._match: dict[str, dict[str, Any] | None] = {}
+        self._entries: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def model(self, model: str) -> dict[str, Any] | None:
         """Exact pattern first, then the longest matching glob."""
@@ -193,37 +194,43 @@ class Prices:
         return self._match[model]
 
     def entry(self, model: str, day: str) -> dict[str, Any] | None:
-        m = self.model(model)
-        dated = [e for e in m["entries"] if e["from"] <= day] if m else []
-        return dated[-1] if dated else None
+        if (model, day) not in self._entries:
+            m = self.model(model)
+            dated = [e for e in m["entries"] if e["from"] <= day] if m else []
+            self._entries[model, day] = dated[-1] if dated else None
+        return self._entries[model, day]
 
-    def cost(self, r: list[Any], day: str) -> Decimal | None:
-        """The cost of one response on its (local) day; None: no price."""
-        entry = self.entry(r[1], day)
+    def cost(self, g: list[Any], day: str, long: bool) -> Decimal | None:
+        """The cost of responses summed as one (a response's shape, see `_response`) on their
+        (local) day, `long`: over the long-context threshold; None: no price."""
+        entry = self.entry(g[1], day)
         if entry is None:
             return None
         rates = entry["rates"]
-        long = entry.get("long_context")
-        if long and sum(r[2:7]) - r[3] > long["threshold"]:
-            rates = long["rates"]
-        usd = sum(
-            (Decimal(n) * Decimal(rates[k]) for n, k in zip(r[2:7], KINDS, strict=True)), Decimal(0)
-        )
-        if r[7] == "fast":
+        if long and entry.get("long_context"):
+            rates = entry["long_context"]["rates"]
+        usd = _at(rates, g[2:7])
+        if g[7] == "fast":
             if entry.get("fast") is None:
                 return None
             usd *= Decimal(entry["fast"])
-        if r[8]:
-            if r[8] not in entry.get("geo", {}):
+        if g[8]:
+            if g[8] not in entry.get("geo", {}):
                 return None
-            usd *= Decimal(entry["geo"][r[8]])
+            usd *= Decimal(entry["geo"][g[8]])
         usd /= MTOK
-        if r[9]:
+        if g[9]:
             web = [w for w in self.web if w["from"] <= day]
             if not web:
                 return None
-            usd += Decimal(r[9]) * Decimal(web[-1]["usd"]) / 1000
+            usd += Decimal(g[9]) * Decimal(web[-1]["usd"]) / 1000
         return usd
+
+    def long(self, model: str, day: str, prompt: int) -> bool:
+        """Whether a request of `prompt` tokens is priced at the model's long-context rates."""
+        entry = self.entry(model, day)
+        long = entry.get("long_context") if entry else None
+        return long is not None and prompt > long["threshold"]
 
     def blended(self, model: str, day: str, mix: list[int]) -> Decimal | None:
         """USD per million tokens of `mix` (counts per kind) at a model's standard rates."""
@@ -231,8 +238,4 @@ class Prices:
         total = sum(mix)
         if entry is None or not total:
             return None
-        rates = entry["rates"]
-        usd = sum(
-            (Decimal(n) * Decimal(rates[k]) for n, k in zip(mix, KINDS, strict=True)), Decimal(0)
-        )
-        return usd / total
+        return _at(entry["rates"], mix) / total
