@@ -107,6 +107,11 @@ def money(value: Decimal) -> str:
     return f"${value:,.2f}"
 
 
+def rate(value: Decimal) -> str:
+    """USD per million tokens, with enough digits to redo the arithmetic from."""
+    return f"${value:,.2f}" if value >= 1 else f"${value:.3g}"
+
+
 def short(n: int) -> str:
     for size, unit in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
         if abs(n) >= size:
@@ -203,12 +208,11 @@ def advice(spend: Spend, prices: Prices, day: str, left: Decimal) -> str:
         return ""
     options = _cheaper(spend, prices, day, current)
     if left <= 0:
-        per = "; ".join(f"{money(rate / 10)} on {name}" for name, rate in options)
+        per = "; ".join(f"{rate(r / 10)} on {name}" for name, r in options)
         return f"The next 100k tokens of this mix cost {per}."
     parts = [
-        f"{money(left)} left ÷ {money(rate)}/Mtok = {short(int(left / rate * MTOK))} tokens "
-        f"on {name}"
-        for name, rate in options
+        f"{money(left)} left ÷ {rate(r)}/Mtok = {short(int(left / r * MTOK))} tokens on {name}"
+        for name, r in options
     ]
     return "At this session's mix of input, output and cache: " + "; ".join(parts) + "."
 
