@@ -36,7 +36,7 @@ def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[
     for x in split:
         p = x.placed
         row, priced = p.row, book.price(p.row)
-        kind, name = x.label.split("\t")
+        kind, name = x.label.split("\t", 1)
         out.append(
             {
                 "bet": p.ledger,
