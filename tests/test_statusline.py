@@ -181,6 +181,8 @@ def test_the_summary_is_small_git_ignored_and_rewritten_only_when_it_changes(cap
         "appetite_tokens": 16_000_000,
         "unpriced": False,
         "unpriced_tokens": 0,
+        "guard": None,
+        "session_budget": None,
     }
     assert data["sessions"] == {"s-auth": "auth-login"}
     before = path.read_bytes()

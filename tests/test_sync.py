@@ -197,8 +197,8 @@ def test_sync_canonicalises_a_merged_ledger(capsys, vault, logs):
     path.write_bytes(clean + records_of(vault, "auth-login")[-1].encode() + b"\n")
     summary.write_bytes(clean_summary + rows_of(vault, "auth-login")[0].encode() + b"\n")
     code, _, err = run(capsys, "check", "--vault", vault)
-    assert code == 1
-    assert f"{summary}:1: this summary does not match its records" in err
+    assert code == 0  # a view, never read for figures: a warning until the next sync
+    assert f"{summary}:1: warning: this summary does not match its records" in err
     sync(capsys, vault, logs)
     assert (path.read_bytes(), summary.read_bytes()) == (clean, clean_summary)
 

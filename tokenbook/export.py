@@ -1,4 +1,10 @@
-"""Ledger rows with their cost, for spreadsheets and expense reports (CSV or JSON)."""
+"""Ledger rows with their cost, for spreadsheets and expense reports (CSV or JSON).
+
+A row is split by the action its responses belong to (`action_type`: skill, agent, main,
+manual or scheduled; `action_name`: the skill, the agent's type or the turn's slash command),
+so a ledger row whose session ran a skill becomes one line for the skill's part and one for the
+rest; the numbers of the lines of one ledger row add up to it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import io
 import json
 from typing import Any
 
+from tokenbook.actions import labelled
 from tokenbook.escape import csv_cell
 from tokenbook.ledger import COLUMNS as LEDGER_COLUMNS
 from tokenbook.ledger import TOKEN_COLUMNS
@@ -15,19 +22,22 @@ from tokenbook.reports import Filter
 from tokenbook.reports import usd_text
 from tokenbook.store import LedgerSet
 
-COLUMNS = ("bet", *LEDGER_COLUMNS, "cost_usd", "unpriced")  # a ledger row, its bet and cost
+# a ledger row (split by action), its bet and cost
+COLUMNS = ("bet", *LEDGER_COLUMNS, "action_type", "action_name", "cost_usd", "unpriced")
 
 
 def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[str, Any]]:
     """One record per ledger row, ordered by day, bet and row key. `cost_usd` is an exact
     decimal string, or None with the reason in `unpriced`."""
     out = []
-    placed = sorted(
-        (p for p in ledgers.rows.values() if keep.keeps(p)),
-        key=lambda p: (p.row.date, p.ledger, p.row.key),
+    split = sorted(
+        (x for x in labelled(ledgers, "action", rows=True) if keep.keeps(x.placed)),
+        key=lambda x: (x.placed.row.date, x.placed.ledger, x.placed.row.key, x.label),
     )
-    for p in placed:
+    for x in split:
+        p = x.placed
         row, priced = p.row, book.price(p.row)
+        kind, name = x.label.split("\t", 1)
         out.append(
             {
                 "bet": p.ledger,
@@ -46,6 +56,8 @@ def export_rows(ledgers: LedgerSet, book: PriceBook, keep: Filter) -> list[dict[
                 "last": row.last.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "project": row.project,
                 "branch": row.branch,
+                "action_type": kind,
+                "action_name": name,
                 "cost_usd": usd_text(priced.usd),
                 "unpriced": priced.unpriced or None,
             }

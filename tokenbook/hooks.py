@@ -1,4 +1,5 @@
-"""Claude Code settings.json: add or remove tokenbook's `SessionEnd` hook and status line.
+"""Claude Code settings.json: add or remove tokenbook's `SessionEnd` hook, status line and the
+opt-in guard hooks (`UserPromptSubmit`, and `PreToolUse` on Task|Agent).
 
 The file is merged, never replaced: every other key, hook and matcher group stays as it was, in
 its order, with its numbers as written and the file's indentation (`tokenbook.jsonedit`). A
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,11 @@ from tokenbook.errors import TokenbookError
 from tokenbook.fileio import write_if_changed
 from tokenbook.hookcommand import is_statusline
 from tokenbook.hookcommand import is_sync
+from tokenbook.hookcommand import split
 
 EVENT = "SessionEnd"
+GUARD_EVENTS = (("UserPromptSubmit", None), ("PreToolUse", "Task|Agent"))
+GUARD_TIMEOUT = 10  # seconds; it answers in tens of milliseconds and blocks nothing on timeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,44 +118,67 @@ def _write(path: Path, settings: Settings, before: dict[str, Any]) -> bool:
         ) from None
 
 
-def _event_groups(data: dict[str, Any], path: Path) -> list[Any]:
+def _event_groups(data: dict[str, Any], path: Path, event: str = EVENT) -> list[Any]:
     hooks = data.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise TokenbookError(f"{path}:0: `hooks` must be an object; nothing was written")
-    groups = hooks.setdefault(EVENT, [])
+    groups = hooks.setdefault(event, [])
     if not isinstance(groups, list):
-        raise TokenbookError(f"{path}:0: `hooks.{EVENT}` must be a list; nothing was written")
+        raise TokenbookError(f"{path}:0: `hooks.{event}` must be a list; nothing was written")
     return groups
 
 
-def our_hooks(data: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """Every (matcher group, hook) of ours under SessionEnd, in file order."""
+def is_guard(command: Any) -> bool:
+    """`tokenbook guard ...` by any path to tokenbook (not `guard allow`)."""
+    words = split(command) or []
+    for i, word in enumerate(words):
+        if Path(word).name in ("tokenbook", "tokenbook.exe"):  # a script, or `-m tokenbook`
+            return words[i + 1 : i + 2] == ["guard"] and "allow" not in words[i + 2 :]
+    return False
+
+
+def our_hooks(
+    data: dict[str, Any], event: str = EVENT, ours: Any = is_sync
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every (matcher group, hook) of ours under `event`, in file order."""
     hooks = data.get("hooks")
-    groups = hooks.get(EVENT) if isinstance(hooks, dict) else None
+    groups = hooks.get(event) if isinstance(hooks, dict) else None
     return [
         (g, h)
         for g in (groups if isinstance(groups, list) else [])
         if isinstance(g, dict) and isinstance(g.get("hooks"), list)
         for h in g["hooks"]
-        if isinstance(h, dict) and is_sync(h.get("command"))
+        if isinstance(h, dict) and ours(h.get("command"))
     ]
 
 
-def install(path: Path, command: str, statusline: str | None) -> Change:
-    """Add (or update) our SessionEnd hook, and the status line when one is given."""
+def _put(
+    data: dict[str, Any], path: Path, event: str, wanted: dict[str, Any], matcher: str | None
+) -> None:
+    """Add (or update in place) our one hook under `event`."""
+    ours = our_hooks(data, event, is_guard if event != EVENT else is_sync)
+    groups = _event_groups(data, path, event)
+    if not ours:
+        groups.append(
+            {"hooks": [wanted]} if matcher is None else {"matcher": matcher, "hooks": [wanted]}
+        )
+    else:
+        (_, first), *extra = ours
+        first.update(wanted)  # a new vault path or interpreter replaces the old one in place
+        _remove(data, extra, event)
+
+
+def install(path: Path, command: str, statusline: str | None, guard: str | None = None) -> Change:
+    """Add (or update) our SessionEnd hook, the status line and the guard hooks when given."""
     settings = read_settings(path)
     data = settings.data
     before = copy.deepcopy(data)
     notes: list[str] = []
-    wanted = {"type": "command", "command": command}
-    groups = _event_groups(data, path)
-    ours = our_hooks(data)
-    if not ours:
-        groups.append({"hooks": [wanted]})
-    else:
-        (_, first), *extra = ours
-        first.update(wanted)  # a new vault path or interpreter replaces the old one in place
-        _remove(data, extra)
+    _put(data, path, EVENT, {"type": "command", "command": command}, None)
+    if guard is not None:
+        for event, matcher in GUARD_EVENTS:
+            wanted = {"type": "command", "command": guard, "timeout": GUARD_TIMEOUT}
+            _put(data, path, event, wanted, matcher)
     if statusline is not None:
         current = data.get("statusLine")
         if current is None or _is_our_statusline(current):
@@ -167,7 +195,9 @@ def _is_our_statusline(value: Any) -> bool:
     return isinstance(value, dict) and is_statusline(value.get("command"))
 
 
-def _remove(data: dict[str, Any], pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+def _remove(
+    data: dict[str, Any], pairs: list[tuple[dict[str, Any], dict[str, Any]]], event: str = EVENT
+) -> None:
     """Remove these hooks of ours, and the groups, event list and `hooks` that this left empty
     (empty ones the user wrote stay)."""
     if not pairs:
@@ -178,24 +208,32 @@ def _remove(data: dict[str, Any], pairs: list[tuple[dict[str, Any], dict[str, An
         group["hooks"][:] = [h for h in group["hooks"] if h is not hook]
         if not group["hooks"]:
             emptied.append(group)
-    hooks[EVENT][:] = [g for g in hooks[EVENT] if not any(g is e for e in emptied)]
-    if not hooks[EVENT]:
-        del hooks[EVENT]
+    hooks[event][:] = [g for g in hooks[event] if not any(g is e for e in emptied)]
+    if not hooks[event]:
+        del hooks[event]
     if not hooks:
         del data["hooks"]
 
 
-def uninstall(path: Path) -> Change:
-    """Remove our hook and our status line; everything else stays."""
+def uninstall(path: Path, guard_only: bool = False) -> Change:
+    """Remove our hooks and our status line (`guard_only`: the guard hooks alone); everything
+    else stays."""
     settings = read_settings(path)
     if not settings.existed:
         return Change(path, False)
     data = settings.data
     before = copy.deepcopy(data)
-    _remove(data, our_hooks(data))
-    if _is_our_statusline(data.get("statusLine")):
-        del data["statusLine"]
+    for event, _ in GUARD_EVENTS:
+        _remove(data, our_hooks(data, event, is_guard), event)
+    if not guard_only:
+        _remove(data, our_hooks(data))
+        if _is_our_statusline(data.get("statusLine")):
+            del data["statusLine"]
     return Change(path, _write(path, settings, before))
+
+
+def guard_command(vault: Path, prog: list[str]) -> str:
+    return shlex.join([*prog, "guard", "--vault", str(vault)])
 
 
 def record_vault(file: Path, vault: Path) -> bool:

@@ -31,6 +31,32 @@ class Repeat:
         return f"every {self.count} {self.unit}s"
 
 
+GUARD_MODES = ("off", "warn", "block")
+WARN_AT = Decimal("0.8")  # guards warn at 80% of a budget and may block at 110% (seeds 001, 002)
+BLOCK_AT = Decimal("1.1")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Guard:
+    """What `tokenbook guard` does when a bet passes a share of its appetite (or a session of
+    its session budget): nothing below `warn`, a warning from it, and past `block` it blocks
+    the prompt only in mode `block`. `off` does nothing at all."""
+
+    mode: str = "warn"
+    warn: Decimal = WARN_AT
+    block: Decimal = BLOCK_AT
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionBudget:
+    """A budget per session (dollars and/or tokens) with its own thresholds."""
+
+    usd: Decimal | None = None
+    tokens: int | None = None
+    warn: Decimal = WARN_AT
+    block: Decimal = BLOCK_AT
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     timezone: str = "UTC"
@@ -40,6 +66,7 @@ class Settings:
     logs: tuple[str, ...] = ()
     alert_command: str | None = None  # run once per newly crossed threshold (sync)
     cycle_repeat: Repeat | None = None  # for cycles that do not say `repeat:` themselves
+    guard: Guard = Guard()  # for bets and cycles that do not say `guard:` themselves
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +79,8 @@ class Cycle:
     reserve: Decimal = Decimal(0)  # share of the budget kept for cooldown, 0..1
     repeat: Repeat | None = None  # None: the settings' `cycle_repeat`
     derived_from: str = ""  # set on a cycle made in memory from a repeating one (no file yet)
+    guard: Guard | None = None  # None: the settings' guard
+    session_budget: SessionBudget | None = None  # for sessions of bets that set none
     path: str = ""
     line: int = 1
 
@@ -99,6 +128,8 @@ class Bet:
     alert_thresholds: tuple[int, ...] | None = None  # None: the vault's setting
     tasks: tuple[Task, ...] = ()
     title: str = ""
+    guard: Guard | None = None  # None: the cycle's, else the settings'
+    session_budget: SessionBudget | None = None  # None: the cycle's
     path: str = ""
     lines: tuple[tuple[str, int], ...] = ()
 

@@ -37,9 +37,15 @@ def usage_json(u: Usage) -> dict[str, Any]:
     }
 
 
-def bucket_json(b: Bucket) -> dict[str, Any]:
+# `--breakdown PART` (other than model): the key of each row's mapping of parts
+PART_KEYS = {"agent": "agents", "run": "runs", "command": "commands", "skill": "skills"}
+
+
+def bucket_json(b: Bucket, part: str = "") -> dict[str, Any]:
     out = usage_json(b.usage)
     out["models"] = {m: usage_json(u) for m, u in sorted(b.models.items())}
+    if part:
+        out[PART_KEYS[part]] = {p: usage_json(u) for p, u in sorted(b.parts.items())}
     return out
 
 
@@ -56,8 +62,8 @@ def report_json(report: Report) -> dict[str, Any]:
                 "bets": sorted(b.ledgers),
                 "projects": sorted(b.projects),
             }
-        rows.append(row | bucket_json(b))
-    return {"rows": rows, "totals": bucket_json(report.totals)}
+        rows.append(row | bucket_json(b, report.part))
+    return {"rows": rows, "totals": bucket_json(report.totals, report.part)}
 
 
 def burn_json(burn: Burn, priced: bool) -> dict[str, Any]:

@@ -109,6 +109,7 @@ class Bucket:
     projects: set[str] = field(default_factory=set)
     first: datetime | None = None
     last: datetime | None = None
+    parts: dict[str, Usage] = field(default_factory=dict)  # `--breakdown` other than model
 
     def add(self, placed: Placed, book: PriceBook) -> None:
         self.add_priced(placed, book.price(placed.row))
@@ -185,6 +186,7 @@ class Report:
     column: str
     buckets: tuple[Bucket, ...]
     totals: Bucket
+    part: str = ""  # what `Bucket.parts` break each row down by (agent, run, command, skill)
 
 
 # What a row's price depends on besides its token counts. Prices are linear in the counts, so
@@ -249,7 +251,7 @@ def build_report(kind: str, ledgers: LedgerSet, book: PriceBook, keep: Filter) -
         bucket.note(placed)
         _group(groups, (label, _price_key(placed.row)), placed.row)
     _price(groups, buckets, book)
-    totals = _totals(buckets.values())
+    totals = totals_of(buckets.values())
     order = sorted(
         buckets.values(),
         key=lambda b: (b.first or datetime.min, b.label) if kind == "session" else b.label,
@@ -281,7 +283,7 @@ def _price(groups: Groups, buckets: dict[str, Bucket], book: PriceBook) -> None:
             usage.sessions |= known.sessions
 
 
-def _totals(buckets: Iterable[Bucket]) -> Bucket:
+def totals_of(buckets: Iterable[Bucket]) -> Bucket:
     totals = Bucket("total")
     for bucket in buckets:
         bucket.merge_models()
@@ -289,5 +291,7 @@ def _totals(buckets: Iterable[Bucket]) -> Bucket:
         totals.projects |= bucket.projects
         for name, usage in bucket.models.items():
             totals.models.setdefault(name, Usage()).merge(usage)
+        for name, usage in bucket.parts.items():
+            totals.parts.setdefault(name, Usage()).merge(usage)
     totals.merge_models()
     return totals

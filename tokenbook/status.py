@@ -34,6 +34,9 @@ from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
 from tokenbook.reports import Usage
 from tokenbook.reports import usd_text
+from tokenbook.session_budgets import SessionsView
+from tokenbook.session_budgets import sessions_json
+from tokenbook.session_budgets import sessions_view
 from tokenbook.stats import HIGH_Q
 from tokenbook.stats import LOW_Q
 from tokenbook.store import LedgerSet
@@ -47,6 +50,7 @@ class Status:
     limits: list[LimitRecord]
     burns: dict[str, Money] = field(default_factory=dict)  # money in each bet's burn window
     cycle_burn: Money = field(default_factory=Money)  # money in the cycle's burn window
+    sessions: dict[str, SessionsView] = field(default_factory=dict)  # bets with session budgets
 
     def burn(self, b: BetView) -> Money:
         return self.burns.get(b.id, Money())
@@ -73,7 +77,11 @@ def build_status(
     burns = {b.id: window_money(by_ledger.get(b.id, []), book, b.pace) for b in dash.bets}
     windows = plan_usage(vault, rows, now, events)
     cycle_burn = window_money(rows, book, dash.pace)
-    return Status(dash, progress, windows, list(limits or []), burns, cycle_burn)
+    views = {
+        b.id: sessions_view(vault, b.bet, by_ledger.get(b.id, []), book) for b in dash.bets if b.bet
+    }
+    sessions = {k: v for k, v in views.items() if v is not None}
+    return Status(dash, progress, windows, list(limits or []), burns, cycle_burn, sessions)
 
 
 def window_money(rows: Iterable[LedgerRow], book: PriceBook, p: Pace | None) -> Money:
@@ -225,7 +233,11 @@ def status_json(s: Status) -> dict[str, Any]:
     return {
         "as_of": s.dash.as_of.isoformat() if s.dash.as_of else None,
         "cycle": cycle_json(s.dash, s.cycle_burn),
-        "bets": [bet_json(b, s.progress.get(b.id), s.burn(b)) for b in s.dash.bets],
+        "bets": [
+            bet_json(b, s.progress.get(b.id), s.burn(b))
+            | {"session_budget": sessions_json(s.sessions.get(b.id))}
+            for b in s.dash.bets
+        ],
         "plans": [window_json(w) for w in s.windows],
         "limit_events": [
             {"at": _utc(e.at), "reset_at": _utc(e.reset_at), "session": e.session} for e in s.limits

@@ -21,6 +21,7 @@ from tokenbook.render import compact
 from tokenbook.render import pct
 from tokenbook.render import usd
 from tokenbook.reports import Usage
+from tokenbook.session_budgets import sessions_text
 from tokenbook.status import Status
 from tokenbook.term import BOLD
 from tokenbook.term import YELLOW
@@ -132,6 +133,8 @@ def _bet_details(s: Status, b: BetView, width: int, colour: bool) -> list[str]:
     if b.pace and b.pace.runs_out_on:
         sooner = " or sooner (part of the usage has no price)" if b.usage.unpriced else ""
         out.append(f"{pad}at this pace the appetite runs out on {b.pace.runs_out_on}{sooner}")
+    if b.id in s.sessions:
+        out += _wrap(sessions_text(s.sessions[b.id]), width, DETAIL)
     progress = s.progress.get(b.id)
     for w in progress.warnings if progress else b.warnings:
         out += [paint(x, YELLOW, colour) for x in _wrap(w, width, DETAIL, "! ")]

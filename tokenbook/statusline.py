@@ -70,17 +70,20 @@ def build_summary(
     sessions: Mapping[str, str],
     as_of: date | None,
 ) -> dict[str, Any]:
+    from tokenbook import guard_summary  # render's side only: the line never imports it
+
     return {
         "format": SUMMARY_FORMAT,
         "timezone": vault.settings.timezone,
         "as_of": as_of.isoformat() if as_of else None,
         "cycles": [
             {"id": c.id, "start": c.start.isoformat(), "end": c.end.isoformat()}
+            | guard_summary.cycle_part(c)
             for c in vault.cycles
         ],
         "bets": bets,
         "sessions": dict(sorted(sessions.items())),
-    }
+    } | guard_summary.vault_part(vault)
 
 
 def bet_summary(
@@ -96,6 +99,8 @@ def bet_summary(
 ) -> dict[str, Any]:
     """`used_usd` is the priced part; `unpriced` says part of the usage has no price (then
     `used_usd` and `percent` are floors) and `unpriced_tokens` how much."""
+    from tokenbook.guard_summary import bet_part
+
     return {
         "id": bet.id,
         "title": bet.title,
@@ -110,7 +115,7 @@ def bet_summary(
         "appetite_tokens": appetite_tokens,
         "unpriced": unpriced,
         "unpriced_tokens": unpriced_tokens,
-    }
+    } | bet_part(bet)
 
 
 def recent_sessions(rows: list[tuple[date, str, str]], as_of: date | None) -> dict[str, str]:
@@ -286,6 +291,10 @@ def status_line(
             payload = {}
         bet_id = session_bet(summary, payload, now)
         ansi = not env.get("NO_COLOR")
-        return format_line(summary, bet_id, _windows(payload), ansi)
+        line = format_line(summary, bet_id, _windows(payload), ansi)
+        from tokenbook.guard import session_part  # '' unless a session budget applies
+
+        part = session_part(summary, bet_id, payload, root, now)
+        return f"{line} · {part}" if part else line
     except Exception as e:  # the status line must never crash Claude Code's footer
         return f"{FALLBACK} ({type(e).__name__})"

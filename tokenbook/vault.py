@@ -21,6 +21,8 @@ from tokenbook.docs import read_document
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
 from tokenbook.fields import Fields
+from tokenbook.guard_fields import parse_guard
+from tokenbook.guard_fields import parse_session_budget
 from tokenbook.model import BET_STATUSES
 from tokenbook.model import PRICE_KINDS
 from tokenbook.model import PROMPT_BANDS
@@ -113,6 +115,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
     logs = r.get("logs", f.list_of(f.text))
     alert_command = r.get("alert_command", f.text)
     cycle_repeat = r.get("cycle_repeat", parse_repeat)
+    guard = parse_guard(r)
     if unit == "turn":
         r.problem(
             "iteration_unit",
@@ -132,6 +135,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
         logs=logs or (),
         alert_command=alert_command or None,
         cycle_repeat=cycle_repeat,
+        guard=guard or defaults.guard,
     )
 
 
@@ -155,6 +159,7 @@ def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | 
     budget_tokens = r.get("budget_tokens", f.count)
     reserve = r.get("reserve", f.share)
     repeat = r.get("repeat", parse_repeat)
+    guard, session_budget = parse_guard(r), parse_session_budget(r)
     r.close(f.OBSIDIAN_KEYS)
     if start is None or end is None or cycle_id is None:
         return None
@@ -169,6 +174,8 @@ def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | 
         budget_tokens=budget_tokens,
         reserve=reserve if reserve is not None else Decimal(0),
         repeat=repeat,
+        guard=guard,
+        session_budget=session_budget,
         path=label,
         line=doc.line("id") if "id" in doc.meta else 1,
     )
@@ -191,6 +198,7 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
     tags = r.get("tags", f.list_of(f.text))
     thresholds = r.get("alert_thresholds", f.list_of(THRESHOLD))
     title = r.get("title", f.text)
+    guard, session_budget = parse_guard(r), parse_session_budget(r)
     r.close(f.OBSIDIAN_KEYS)
     if cycle is None or appetite is None:
         return None
@@ -206,6 +214,8 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
         alert_thresholds=tuple(sorted(set(thresholds))) if thresholds else None,
         tasks=parse_tasks(doc),
         title=title or "",
+        guard=guard,
+        session_budget=session_budget,
         path=label,
         lines=tuple(
             (k[0], v) for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)

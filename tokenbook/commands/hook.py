@@ -1,4 +1,5 @@
-"""`tokenbook hook install|uninstall`: sync after every Claude Code session."""
+"""`tokenbook hook install|uninstall`: sync after every Claude Code session (and, with
+`--guard`, check each prompt and subagent spawn against the budgets: docs/guards.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tokenbook.hookcommand import program
 from tokenbook.hookcommand import prove
 from tokenbook.hookcommand import statusline_command
 from tokenbook.hookcommand import sync_command
+from tokenbook.hooks import guard_command
 from tokenbook.hooks import install
 from tokenbook.hooks import read_settings
 from tokenbook.hooks import record_vault
@@ -46,6 +48,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--statusline",
         action="store_true",
         help="also set Claude Code's status line to `tokenbook statusline` (install only)",
+    )
+    p.add_argument(
+        "--guard",
+        action="store_true",
+        help="also run `tokenbook guard` before each prompt and subagent spawn (it warns past "
+        "a budget, and blocks only where `guard: block` is set); with uninstall: remove only it",
     )
     p.add_argument(
         "--no-check",
@@ -82,8 +90,9 @@ def _check(command: str, path: Path) -> Proof:
 def run(args: argparse.Namespace) -> int:
     path = settings_file(args.scope or "user", Path.home(), Path.cwd())
     if args.action == "uninstall":
-        change = uninstall(path)
-        print(f"{path}: {'removed tokenbook entries' if change.changed else 'nothing to remove'}")
+        change = uninstall(path, guard_only=args.guard)
+        what = "the guard hooks" if args.guard else "tokenbook entries"
+        print(f"{path}: {f'removed {what}' if change.changed else 'nothing to remove'}")
         return 0
     root = vault_path(args.vault).expanduser()
     require_vault(root)
@@ -93,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
     command = sync_command(root, prog)
     proof = None if args.no_check else _check(command, path)
     statusline = statusline_command(prog) if args.statusline else None
-    change = install(path, command, statusline)
+    guard = guard_command(root, prog) if args.guard else None
+    if guard is not None and not args.no_check:
+        _check(guard, path)
+    change = install(path, command, statusline, guard)
     record = recorded_vault_file(os.environ, Path.home())
     record_vault(record, root)
     state = "updated" if change.changed else "already set up, unchanged"
@@ -105,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
         )
         if proof.output:
             print(f"it said:\n{_indented(proof.output)}")
+    if guard is not None:
+        print(
+            f"guard: UserPromptSubmit and PreToolUse (Task|Agent) run `{guard}`; it warns past "
+            "a budget and blocks only where `guard: block` is set (docs/guards.md)"
+        )
     if statusline is not None and not change.notes:
         print(f"status line: `{statusline}` reads {root} (recorded in {record})")
     for note in change.notes:

@@ -6,10 +6,13 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from tokenbook import actions
+from tokenbook.actions import build_labelled
 from tokenbook.attribution import Attributor
 from tokenbook.blocks import build_blocks
 from tokenbook.blocks import entries
@@ -28,6 +31,7 @@ from tokenbook.report_json import blocks_json
 from tokenbook.report_json import report_json
 from tokenbook.reports import BY
 from tokenbook.reports import Filter
+from tokenbook.reports import Report
 from tokenbook.reports import build_report
 from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
@@ -38,7 +42,8 @@ from tokenbook.term import colour
 from tokenbook.term import width
 from tokenbook.vault import load_vault
 
-KINDS = (*BY, "blocks")
+KINDS = (*BY, *actions.KINDS, "blocks")
+BY_COST = ("session", *actions.KINDS)  # tables of these list the most expensive first
 
 
 def parse_now(value: str) -> datetime:
@@ -57,7 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "kind",
         choices=KINDS,
         help="one row per day, ISO week (from Monday), month, session, bet, model, project "
-        "(cwd) or 5-hour billing block",
+        "(cwd), slash command, skill, agent type, run kind or 5-hour billing block",
     )
     add_vault(p)
     p.add_argument("--json", action="store_true", help="print JSON (documented in the README)")
@@ -68,7 +73,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--project", metavar="GLOB", help="only usage whose project path matches, e.g. '*/webapp'"
     )
     p.add_argument(
-        "--breakdown", action="store_true", help="a line per model under each row of the table"
+        "--breakdown",
+        nargs="?",
+        const="model",
+        choices=actions.PARTS,
+        help="split each row by model (the default), agent type, run kind, command or skill: "
+        "a line per part under each row of the table, a mapping per row in JSON",
     )
     p.add_argument(
         "--order",
@@ -94,6 +104,16 @@ def _filter(args: argparse.Namespace, vault: Vault, ledgers: LedgerSet) -> Filte
     return Filter(since=args.since, until=args.until, bet=args.bet, project=args.project)
 
 
+def parts_as_lines(report: Report) -> Report:
+    """The table prints a bucket's `models` under it: with another breakdown, its parts."""
+    if not report.part:
+        return report
+    buckets = tuple(replace(b, models=b.parts) for b in report.buckets)
+    return replace(
+        report, buckets=buckets, totals=replace(report.totals, models=report.totals.parts)
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
     vault = load_vault(root)
@@ -102,22 +122,28 @@ def run(args: argparse.Namespace) -> int:
     book = PriceBook(vault)
     out: dict[str, Any]
     columns, ansi = width(sys.stdout, os.environ), colour(sys.stdout, os.environ)
+    part = args.breakdown or ""
     if args.kind == "blocks":
         if args.order:
             raise TokenbookError("--order does not apply to blocks: they are in time order")
+        if part not in ("", "model"):
+            raise TokenbookError(f"--breakdown {part} does not apply to blocks; use a model one")
         now = args.now or datetime.now(UTC)
         events = claude_code.collect(log_dirs(args.logs, root)).events
         items = entries(ledgers, events, Attributor(vault))
         blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
-        out, text = blocks_json(blocks), blocks_table(blocks, args.breakdown, columns, ansi)
+        out, text = blocks_json(blocks), blocks_table(blocks, bool(part), columns, ansi)
     else:
-        report = build_report(args.kind, ledgers, book, keep)
+        if args.kind in actions.KINDS or part not in ("", "model"):
+            report = build_labelled(args.kind, ledgers, book, keep, part)
+        else:
+            report = build_report(args.kind, ledgers, book, keep)
         if args.order:
             report = ordered(report, args.order)
         out = report_json(report)
-        if args.kind == "session" and not args.order:
+        if args.kind in BY_COST and not args.order:
             report = ordered(report, "cost")
         tz = vault.settings.timezone
-        text = report_table(report, args.breakdown, columns, ansi, tz)
+        text = report_table(parts_as_lines(report), bool(part), columns, ansi, tz)
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
