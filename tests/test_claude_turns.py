@@ -13,6 +13,7 @@ from tests.transcripts import agent_call
 from tests.transcripts import new_command
 from tests.transcripts import skill_call
 from tests.turn_fixtures import EXPECTED
+from tests.turn_fixtures import OUTPUT
 from tests.turn_fixtures import key
 from tests.turn_fixtures import write_project
 from tokenbook.sources import claude_code
@@ -173,3 +174,29 @@ def test_no_text_is_kept(tmp_path):
 
 def test_an_unreadable_file_has_no_labels(tmp_path):
     assert labels(tmp_path / "gone.jsonl").responses == {}
+
+
+@pytest.mark.parametrize("kind", ["command", "skill", "agent", "run"])
+def test_sync_records_the_labels_and_reports_them_to_the_token(capsys, tmp_path, vault, kind):
+    """Through the real CLI: `tokenbook sync` labels every response it records, and `report
+    command|skill|agent|run` equal the hand count (output tokens per label)."""
+    from collections import Counter
+
+    from tests.helpers import run
+
+    logs = tmp_path / "claude"
+    write_project(logs)
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    column = {"command": 0, "skill": 1, "run": 2, "agent": 3}[kind]
+    want: Counter[str] = Counter()
+    for msg, labels_ in EXPECTED.items():
+        label = labels_[column]
+        if kind == "agent":  # the main thread is `main`; a subagent of no known type `subagent`
+            side = msg.startswith(("x", "g", "n", "f", "b", "w"))
+            label = (label or "subagent") if side else "main"
+        want[label] += OUTPUT[msg]
+    code, out, err = run(capsys, "report", kind, "--json", "--vault", vault)
+    assert code == 0, err
+    got = Counter({r[kind] or "": r["output_tokens"] for r in json.loads(out)["rows"]})
+    got = Counter({("" if k.startswith("(") else k): v for k, v in got.items()})
+    assert +got == +want

@@ -98,6 +98,7 @@ class Update:
     agents: dict[str, str] = field(default_factory=dict)  # agentId → type, from meta files
     agents_changed: bool = False
     extra: list[Rec] = field(default_factory=list)  # other agents' responses, when they changed
+    read_paths: list[str] = field(default_factory=list)  # the Claude Code logs read now
 
     @property
     def empty(self) -> bool:
@@ -165,7 +166,7 @@ class SyncCache:
         problems: list[Skipped] = []
         files, metas = claude_code.walk(dirs, problems)
         jobs, stats = self._plan(files)
-        out = Update(files=len(files), read_files=len(jobs))
+        out = Update(files=len(files), read_files=len(jobs), read_paths=[p for p, _, _ in jobs])
         out.bytes = sum(stats[p].st_size - start for p, start, _ in jobs)
         entries = {p: e for p, e in self.index.files.items() if p in stats}
         limits: dict[str, LimitEvent] = {}

@@ -24,6 +24,8 @@ from tokenbook.errors import VaultError
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.fileio import vault_lock
+from tokenbook.labelling import apply_labels
+from tokenbook.labelling import labels_of
 from tokenbook.limits import load_limits
 from tokenbook.limits import merge_limits
 from tokenbook.limits import write_limits
@@ -206,6 +208,7 @@ def _join(
             result.updated_responses += 1
     touched |= _type_agents(ledgers, types)
     touched |= place_new(ledgers, new, attributor)
+    touched |= apply_labels(ledgers, labels_of(update.read_paths))
     result.new_responses = len(new)
     return touched
 
