@@ -27,6 +27,7 @@ def example(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
     shutil.copytree(EXAMPLE_VAULT, root, ignore=shutil.ignore_patterns(".tokenbook*"))
     shutil.copytree(REPO / "examples", tmp_path / "examples")
+    (tmp_path / ".git").mkdir()  # a clone: the vault's `logs:` stays inside its repository
     return root
 
 

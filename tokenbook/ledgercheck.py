@@ -22,6 +22,7 @@ from tokenbook.store import LEDGER_DIR
 from tokenbook.store import LedgerSet
 from tokenbook.summary import format_summary
 from tokenbook.tally import counted
+from tokenbook.tally import history_key
 from tokenbook.tally import row_key
 
 
@@ -68,11 +69,11 @@ _STALE = (
 
 def _suspect_history(ledgers: LedgerSet) -> list[Problem]:
     tz = ZoneInfo(ledgers.timezone)
-    standing = {key for _, key in ledgers.legacy}
+    standing = {history_key(key) for _, key in ledgers.legacy}
     days: dict[tuple[str, date], int] = {}
     for rec in counted(r for _, r in ledgers.records.values()):
         key = row_key(rec, tz)
-        if key not in standing:
+        if history_key(key) not in standing:
             day = (rec.ctx.session, date.fromisoformat(key[0]))
             days[day] = days.get(day, 0) + 1
     problems = []

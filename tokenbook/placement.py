@@ -23,6 +23,7 @@ from tokenbook.ledger import LedgerRow
 from tokenbook.model import UNASSIGNED
 from tokenbook.records import Rec
 from tokenbook.store import LedgerSet
+from tokenbook.tally import history_key
 from tokenbook.tally import row_key
 
 
@@ -57,11 +58,11 @@ def place_new(ledgers: LedgerSet, new: list[Rec], attributor: Attributor) -> set
     if not new:
         return set()
     tz = ZoneInfo(ledgers.timezone)
-    held = {rid[1]: rid[0] for rid in ledgers.legacy}
+    held = {history_key(rid[1]): rid[0] for rid in ledgers.legacy}
     places = contexts([*(r for _, r in ledgers.records.values()), *new])
     touched: set[str] = set()
     for rec in new:
-        key = row_key(rec, tz)
+        key = history_key(row_key(rec, tz))
         bet = held.get(key) or _bet(attributor, rec, places[rec.id], tz)
         ledgers.place(rec, bet)
         touched.add(bet)

@@ -51,9 +51,26 @@ def row_key(r: Rec, tz: ZoneInfo) -> Key:
     return (day, c.session, c.model, c.label, c.speed, c.geo, band)
 
 
+SIDE = "side"
+LOGGED = ("manual", "scheduled")
+
+
+def history_key(key: Key) -> Key:
+    """The key a migrated row and records are compared under: a subagent's type is not part of
+    it (format 1 wrote `subagent` where records now know the type, or the other way round)."""
+    day, session, model, agent, speed, geo, band = key
+    side = agent if agent in ("main", *LOGGED) else SIDE
+    return (day, session, model, side, speed, geo, band)
+
+
 def superseded(legacy: Mapping[RowId, LedgerRow], keys: Mapping[Key, int]) -> set[RowId]:
-    """Migrated rows whose key now has at least as many counted records."""
-    return {rid for rid, row in legacy.items() if keys.get(rid[1], 0) >= row.responses}
+    """Migrated rows whose key (`history_key`) now has at least as many counted records as all
+    migrated rows of that key together."""
+    held: dict[Key, int] = {}
+    for rid, row in legacy.items():
+        k = history_key(rid[1])
+        held[k] = held.get(k, 0) + row.responses
+    return {rid for rid in legacy if keys.get(history_key(rid[1]), 0) >= held[history_key(rid[1])]}
 
 
 def tally(
@@ -67,13 +84,14 @@ def tally(
     keyed = [(row_key(r, tz), r) for r in recs]
     per_key: dict[Key, int] = {}
     for key, _ in keyed:
-        per_key[key] = per_key.get(key, 0) + 1
+        hk = history_key(key)
+        per_key[hk] = per_key.get(hk, 0) + 1
     gone = superseded(legacy, per_key)
-    held = {rid[1] for rid in legacy if rid not in gone}
+    held = {history_key(rid[1]) for rid in legacy if rid not in gone}
     places = contexts(r for _, r in placed.values())
     sums: dict[RowId, _Sum] = {}
     for key, r in keyed:
-        if key in held:
+        if held and history_key(key) in held:
             continue
         rid = (placed[r.id][0], key)
         known = sums.get(rid)
