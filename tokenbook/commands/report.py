@@ -23,11 +23,16 @@ from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.ordering import ORDERS
 from tokenbook.ordering import ordered
+from tokenbook.outcome_view import Yield
+from tokenbook.outcome_view import yields_table
+from tokenbook.outcomes import outcomes_of
 from tokenbook.pricing import PriceBook
+from tokenbook.report_json import bet_rows_json
 from tokenbook.report_json import blocks_json
 from tokenbook.report_json import report_json
 from tokenbook.reports import BY
 from tokenbook.reports import Filter
+from tokenbook.reports import Report
 from tokenbook.reports import build_report
 from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
@@ -94,6 +99,17 @@ def _filter(args: argparse.Namespace, vault: Vault, ledgers: LedgerSet) -> Filte
     return Filter(since=args.since, until=args.until, bet=args.bet, project=args.project)
 
 
+def bet_yields(vault: Vault, ledgers: LedgerSet, report: Report, keep: Filter) -> dict[str, Yield]:
+    """Each bet row's outcome (from git, over the same usage as the row) and its cost."""
+    outcomes = outcomes_of(ledgers, [b.label for b in report.buckets], keep)
+    out = {}
+    for b in report.buckets:
+        bet = vault.bet(b.label)
+        done = sum(t.done for t in bet.tasks) if bet is not None else None
+        out[b.label] = Yield(outcome=outcomes[b.label], usage=b.usage, deliverables_done=done)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
     vault = load_vault(root)
@@ -115,9 +131,15 @@ def run(args: argparse.Namespace) -> int:
         if args.order:
             report = ordered(report, args.order)
         out = report_json(report)
+        if args.kind == "bet":
+            yields = bet_yields(vault, ledgers, report, keep)
+            out = bet_rows_json(out, yields)
         if args.kind == "session" and not args.order:
             report = ordered(report, "cost")
         tz = vault.settings.timezone
         text = report_table(report, args.breakdown, columns, ansi, tz)
+        if args.kind == "bet" and report.buckets:
+            text += "\n\nWhat the usage bought (docs/outcomes.md)\n"
+            text += "\n".join(yields_table(yields, columns))
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
