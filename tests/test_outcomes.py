@@ -190,8 +190,7 @@ def test_a_place_without_data_makes_the_counts_floors(tmp_path, logs, capsys):
     assert row["outcome"]["data"] is True
     assert row["outcome"]["partial"] is True
     assert row["outcome"]["note"] == (
-        f"{p.cwd} @ feat/gone: branch feat/gone is not in the repository (deleted, or never "
-        "fetched)"
+        "feat/gone: branch feat/gone is not in the repository (deleted, or never fetched)"
     )
     places = {x["branch"]: x for x in row["outcome"]["places"]}
     assert places["feat/b0"]["commits"] == len(p.expected)

@@ -9,6 +9,7 @@ reason, never zeros.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from dataclasses import replace
 from decimal import ROUND_HALF_UP
@@ -207,13 +208,24 @@ OUTCOME_HEADERS = (
 
 
 def yields_table(yields: dict[str, Yield], width: int) -> list[str]:
-    """What each bet's usage bought, one row per bet, and the reasons for missing data."""
+    """What each bet's usage bought, one row per bet (`unassigned` belongs to none), then why
+    data is missing, one line per reason."""
     names = [name for name in yields if name != UNASSIGNED]
+    if not names:
+        return []
     cells = [[name, *yield_cells(yields[name])] for name in names]
     columns = [replace(h, cells=[row[i] for row in cells]) for i, h in enumerate(OUTCOME_HEADERS)]
-    lines = fit(columns, width, totals=False)
+    lines = ["What the usage bought (see docs/outcomes.md)", *fit(columns, width, totals=False)]
+    why: dict[str, list[str]] = {}
     for name in names:
         o = yields[name].outcome
         if o.note and (not o.known or o.partial):
-            lines.append(f"{name}: {'≥ ' if o.known else ''}{o.note}")
+            why.setdefault(("≥ " if o.known else "") + o.note, []).append(name)
+    for note, bets in sorted(why.items(), key=lambda x: x[1]):
+        lines += textwrap.wrap(
+            f"{', '.join(bets)}: {note}",
+            max(width, 40),
+            subsequent_indent="   ",
+            break_on_hyphens=False,
+        )
     return lines

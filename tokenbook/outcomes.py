@@ -187,8 +187,10 @@ def _place(git: Git, project: str, branch: str) -> tuple[PlaceResult, Found | No
     here = PlaceResult(project=project, branch=branch)
     if not branch:
         return replace(here, note="no branch recorded"), None
+    if branch == "HEAD":
+        return replace(here, note="a detached HEAD, no branch"), None
     if not valid_branch(branch):
-        return replace(here, note="not a branch name"), None
+        return replace(here, note="not a branch name git accepts"), None
     repo = git.repo(project)
     if isinstance(repo, str):
         return replace(here, note=repo), None
@@ -252,7 +254,7 @@ def _count(
             removed += s.removed
         seen.update(todo)
     missing = [p for p in places if not p.counted and not p.default]
-    note = "; ".join(f"{p.project} @ {p.branch}: {p.note}" for p in missing)
+    note = "; ".join(_where(p, places) + p.note for p in missing)
     return Outcome(
         bet=bet,
         known=True,
@@ -273,7 +275,13 @@ def _why_none(places: tuple[PlaceResult, ...]) -> str:
     reasons = sorted({p.note for p in places})
     if len(reasons) == 1:
         return reasons[0]
-    return "; ".join(f"{p.project or '-'} @ {p.branch or '-'}: {p.note}" for p in places)
+    return "; ".join(_where(p, places) + p.note for p in places)
+
+
+def _where(p: PlaceResult, places: tuple[PlaceResult, ...]) -> str:
+    """`branch: ` when every place is in one project, else `project @ branch: `."""
+    branch = p.branch or "(no branch)"
+    return f"{branch}: " if len({x.project for x in places}) == 1 else f"{p.project} @ {branch}: "
 
 
 def outcomes_of(

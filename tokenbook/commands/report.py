@@ -138,8 +138,7 @@ def run(args: argparse.Namespace) -> int:
             report = ordered(report, "cost")
         tz = vault.settings.timezone
         text = report_table(report, args.breakdown, columns, ansi, tz)
-        if args.kind == "bet" and report.buckets:
-            text += "\n\nWhat the usage bought (docs/outcomes.md)\n"
-            text += "\n".join(yields_table(yields, columns))
+        if args.kind == "bet" and yields:
+            text = "\n\n".join([text, "\n".join(yields_table(yields, columns))]).rstrip("\n")
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
