@@ -19,8 +19,11 @@ from tokenbook.docs import Document
 from tokenbook.docs import read_document
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
+from tokenbook.estimate_fields import parse_estimate
+from tokenbook.estimate_fields import percent_of_estimate
 from tokenbook.fields import Fields
 from tokenbook.model import BET_STATUSES
+from tokenbook.model import ESTIMATE_ALERT
 from tokenbook.model import PRICE_KINDS
 from tokenbook.model import PROMPT_BANDS
 from tokenbook.model import UNASSIGNED
@@ -193,6 +196,8 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
     tags = r.get("tags", f.list_of(f.text))
     thresholds = r.get("alert_thresholds", f.list_of(f.positive))
     title = r.get("title", f.text)
+    estimate = parse_estimate(r)
+    estimate_alert = r.get("estimate_alert", percent_of_estimate)
     r.close(f.OBSIDIAN_KEYS)
     if cycle is None or appetite is None:
         return None
@@ -208,6 +213,8 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
         alert_thresholds=tuple(sorted(set(thresholds))) if thresholds else None,
         tasks=parse_tasks(doc),
         title=title or "",
+        estimate=estimate,
+        estimate_alert=estimate_alert or ESTIMATE_ALERT,
         path=label,
         lines=tuple(
             (k[0], v) for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)
