@@ -29,6 +29,9 @@ def parse_estimate(r: Fields) -> EstimateRecord | None:
             "`estimate` must be a mapping such as `{usd: 12, low: 6, high: 20, on: 2026-11-03}`",
         )
         return None
+    raw = r.data["estimate"]
+    if True in raw and "on" not in raw:  # YAML 1.1 reads the key `on` as true
+        raw["on"] = raw.pop(True)
     e = r.sub("estimate")
     usd = e.get("usd", f.money, required=True)
     low = e.get("low", f.money)
