@@ -3,6 +3,7 @@ the estimate-vs-actual table, and the alert when usage passes the estimate."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,3 +155,33 @@ def test_the_estimate_vs_actual_table(capsys, tmp_path, logs):
         "Done bets with an estimate: 1; actual within ±20% of it: 1 (100%); 1 of 1 inside "
         "their stated interval.",
     ]
+
+
+def test_status_shows_the_estimate_and_the_usage_against_it(capsys, tmp_path, logs):
+    vault = make_vault(tmp_path)
+    with_estimate(vault, "2")
+    write_log(logs, "p/1.jsonl", [response(1, "2026-11-03", 230_000)])  # $2.30: 115%
+    run(capsys, "sync", "--vault", vault, "--logs", logs)
+    as_of = ("--as-of", "2026-11-04", "--now", "2026-11-04T12:00:00Z")
+    code, out, err = run(capsys, "status", "--vault", vault, *as_of)
+    assert code == 0, err
+    assert (
+        "estimate $2.00 ($1.00 to $4.00) on 2026-11-02; used so far $2.30 = 115%, past its "
+        "110% alert"
+    ) in out
+    code, out, err = run(capsys, "status", "--json", "--vault", vault, *as_of)
+    alpha = next(b for b in json.loads(out)["bets"] if b["id"] == "alpha")
+    assert alpha["estimate"] == {
+        "usd": "2",
+        "low": "1",
+        "high": "4",
+        "on": "2026-11-02",
+        "evidence": "",
+        "alert_percent": 110,
+        "used_percent": 115.0,
+        "used_unpriced": False,
+        "actual_usd": None,
+        "error_percent": None,
+        "within_20": None,
+        "inside_interval": None,
+    }

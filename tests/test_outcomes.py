@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from decimal import ROUND_HALF_UP
@@ -197,3 +198,26 @@ def test_a_place_without_data_makes_the_counts_floors(tmp_path, logs, capsys):
     assert places["feat/gone"]["commits"] is None
     out = run(capsys, "report", "bet", "--vault", vault)[1]
     assert re.search(rf"^b0\s+≥{len(p.expected)}\s", out.split("What the usage bought")[1], re.M)
+
+
+def test_status_shows_each_bets_outcome(capsys, history):
+    vault, planned = history
+    rows = {r["bet"]: r for r in report(capsys, vault, "bet")["rows"]}
+    as_of = ("--as-of", "2026-11-20", "--now", "2026-11-20T12:00:00Z")
+    code, out, err = run(capsys, "status", "--json", "--vault", vault, *as_of)
+    assert code == 0, err
+    bets = {b["id"]: b for b in json.loads(out)["bets"]}
+    for p in planned:
+        got, want = bets[p.bet]["outcome"], rows[p.bet]
+        assert {k: got[k] for k in got} == {k: want[k] for k in got}, p.bet
+    code, text, err = run(capsys, "status", "--vault", vault, *as_of)
+    assert code == 0, err
+    first = next(p for p in planned if p.kind not in NO_DATA_KINDS)
+    row = rows[first.bet]
+    assert (
+        f"outcome: {row['commits']} commit(s), {row['files_changed']} file(s), "
+        f"+{row['lines_added']}/-{row['lines_removed']} lines; "
+    ) in text
+    missing = next(p for p in planned if p.kind == "missing")
+    assert f"{missing.bet}" in text
+    assert "outcome: no outcome data (the project folder is not on this machine)" in text

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -177,3 +178,43 @@ def fared(rows: list[EstimateRow]) -> str:
         f"Done bets with an estimate: {len(judged)}; actual within ±20% of it: {within} "
         f"({within * 100 // len(judged)}%)" + (f"; {share}." if share else ".")
     )
+
+
+def estimate_status(r: EstimateRow, threshold: int) -> str:
+    """One line for `status`: the estimate, the usage against it, and the actual once done."""
+    e = r.estimate
+    on = f" on {e.on.isoformat()}" if e.on else ""
+    head = f"estimate {dollars(e.usd)} ({_interval(e)}){on}"
+    if r.percent is None:
+        return head
+    floor = "" if r.used.complete else "≥"
+    used = f"{amount(r.used.usd, not r.used.complete)} = {floor}{r.percent:.0f}%"
+    if r.error is not None:
+        hit = "within ±20%" if r.within else "outside ±20%"
+        return f"{head}; actual {used} ({r.error:+.0f}%, {hit})"
+    past = f", past its {threshold}% alert" if r.percent >= threshold else ""
+    return f"{head}; used so far {used}{past}"
+
+
+def estimate_json(r: EstimateRow, threshold: int) -> dict[str, Any]:
+    e = r.estimate
+    return {
+        "usd": usd_text(e.usd),
+        "low": usd_text(e.low),
+        "high": usd_text(e.high),
+        "on": e.on.isoformat() if e.on else None,
+        "evidence": e.evidence,
+        "alert_percent": threshold,
+        "used_percent": float(r.percent.quantize(Decimal("0.1")))
+        if r.percent is not None
+        else None,
+        "used_unpriced": not r.used.complete,
+        "actual_usd": usd_text(r.used.usd) if r.done and r.used.complete else None,
+        "error_percent": _one(r.error),
+        "within_20": r.within,
+        "inside_interval": r.inside,
+    }
+
+
+def _one(value: Decimal | None) -> float | None:
+    return float(value.quantize(Decimal("0.1"))) if value is not None else None

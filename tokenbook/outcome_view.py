@@ -69,6 +69,8 @@ class Yield:
         if n == 0:
             return Rate(why=_NONE[unit])
         u = self.usage
+        if not u.tokens.total:
+            return Rate(why="no usage yet")
         tokens = Decimal(u.tokens.total) / n
         some_priced = u.unpriced_tokens < u.tokens.total or not u.unpriced
         priced = u.priced_usd / n if some_priced else None
@@ -191,6 +193,29 @@ def yield_cells(y: Yield) -> list[str]:
         done,
         money_rate(deliverable),
     ]
+
+
+def yield_line(y: Yield) -> str:
+    """One line for `status` and the progress files: what the bet's usage bought so far."""
+    o = y.outcome
+    done = "" if y.deliverables_done is None else f"; {y.deliverables_done} deliverable(s) done"
+    per_done = y.rate("deliverable")
+    if per_done.tokens is not None:
+        done += f", {money_rate(per_done)} each"
+    if not o.known:
+        return f"outcome: {NO_DATA} ({o.note}){done}"
+    line, commit = y.rate("changed_line"), y.rate("commit")
+    rates = []
+    if line.tokens is not None:
+        rates.append(f"{money_rate(line)}/line, {line.tokens:,.0f} tok/line")
+    if commit.tokens is not None:
+        rates.append(f"{money_rate(commit)}/commit")
+    return (
+        f"outcome: {count_text(o, len(o.commits))} commit(s), {count_text(o, o.files_changed)} "
+        f"file(s), +{count_text(o, o.lines_added)}/-{count_text(o, o.lines_removed)} lines"
+        + (f"; {', '.join(rates)}" if rates else "")
+        + done
+    )
 
 
 OUTCOME_HEADERS = (
