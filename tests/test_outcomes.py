@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import assistant
 from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import write_log
@@ -19,6 +24,7 @@ from tests.outcome_history import NO_DATA_KINDS
 from tests.outcome_history import Planned
 from tests.outcome_history import Repo
 from tests.outcome_history import generate
+from tests.test_budgets import MODEL
 from tokenbook.cli import main
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -221,3 +227,53 @@ def test_status_shows_each_bets_outcome(capsys, history):
     missing = next(p for p in planned if p.kind == "missing")
     assert f"{missing.bet}" in text
     assert "outcome: no outcome data (the project folder is not on this machine)" in text
+
+
+def test_diff_shows_what_the_branch_cost_and_changed(capsys, tmp_path, logs):
+    """The vault lives in the project's repository; sessions ran on the PR's branch there."""
+    rng = random.Random(5)
+    repo = Repo(tmp_path / "proj", tmp_path / "git-home")
+    start = datetime(2026, 11, 3, 9, tzinfo=UTC)
+    repo.commit(start - timedelta(days=1), rng, only_add=True)
+    budget = repo.path / "budget"
+    shutil.copytree(generate(tmp_path / "gen", tmp_path / "gen-logs", seed=1, bets=1)[0], budget)
+    repo("add", "-A")
+    repo("commit", "-q", "-m", "vault", at=start - timedelta(hours=20))
+    repo("checkout", "-q", "-b", "feat/x")
+    commits = [repo.commit(start + timedelta(hours=h), rng) for h in (1, 2, 3)]
+    line = assistant(
+        "m1",
+        "r1",
+        ts="2026-11-03T10:30:00.000Z",
+        session="s-x",
+        model=MODEL,
+        input=0,
+        output=250_000,
+        cache_write=0,
+        cache_read=0,
+        cwd=str(repo.path),
+        branch="feat/x",
+    )
+    write_log(logs, "p/x.jsonl", [line])
+    assert run(capsys, "sync", "--vault", budget, "--logs", logs)[0] == 0
+    files: set[str] = set()
+    added = removed = 0
+    for c in commits:
+        names, a, r = shortstat(repo, c)
+        files, added, removed = files | names, added + a, removed + r
+    lines = added + removed
+    per_line = (Decimal("2.5") / lines).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    code, out, err = run(capsys, "diff", "main", "--vault", budget)
+    assert (code, err) == (0, "")
+    section = out.split("### This branch\n\n", 1)[1]
+    assert section.splitlines()[:2] == [
+        "`feat/x` cost $2.50 and 250,000 tokens in 1 session(s).",
+        f"Since `main` it changed {len(files)} file(s), +{added}/-{removed} lines in 3 commit(s): "
+        f"${per_line} and {Decimal(250_000) / lines:,.0f} tokens per changed line; "
+        f"$0.8333 per commit.",
+    ]
+    repo("checkout", "-q", "--detach")
+    out = run(capsys, "diff", "main", "--vault", budget)[1]
+    assert "_HEAD is detached: give `--branch NAME` to see what the branch cost._" in out
+    out = run(capsys, "diff", "main", "--vault", budget, "--branch", "feat/x")[1]
+    assert "`feat/x` cost $2.50" in out
