@@ -26,6 +26,12 @@ from tests.outcome_history import Repo
 from tests.outcome_history import generate
 from tests.test_budgets import MODEL
 from tokenbook.cli import main
+from tokenbook.dashboard import build_dashboard
+from tokenbook.outcome_text import yields_markdown
+from tokenbook.outcomes import bet_outcomes
+from tokenbook.status import bet_yields
+from tokenbook.store import load_ledgers
+from tokenbook.vault import load_vault
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -277,3 +283,20 @@ def test_diff_shows_what_the_branch_cost_and_changed(capsys, tmp_path, logs):
     assert "_HEAD is detached: give `--branch NAME` to see what the branch cost._" in out
     out = run(capsys, "diff", "main", "--vault", budget, "--branch", "feat/x")[1]
     assert "`feat/x` cost $2.50" in out
+
+
+def test_the_dashboard_table_for_the_lead_to_render(history):
+    vault, planned = history
+    v = load_vault(vault)
+    ledgers = load_ledgers(v)
+    dash = build_dashboard(v, ledgers)
+    table = yields_markdown(bet_yields(ledgers, dash.bets))
+    assert table[0] == (
+        "| Bet | Commits | Files | +Lines | -Lines | $/line | Tok/line | $/commit | Done | $/done |"
+    )
+    rows = {ln.split(" | ")[0][2:]: ln for ln in table[2:] if ln.startswith("| [[")}
+    assert set(rows) == {f"[[{p.bet}]]" for p in planned}
+    missing = next(p for p in planned if p.kind == "missing")
+    assert rows[f"[[{missing.bet}]]"].startswith(f"| [[{missing.bet}]] | no outcome data |")
+    assert any(ln.endswith(": the project folder is not on this machine") for ln in table)
+    assert set(bet_outcomes(v, ledgers)) >= {p.bet for p in planned}

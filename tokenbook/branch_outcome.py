@@ -14,12 +14,12 @@ from pathlib import Path
 
 from tokenbook.model import Vault
 from tokenbook.money import amount
+from tokenbook.outcome_git import Git
 from tokenbook.outcome_git import Repo
 from tokenbook.outcome_git import find_repo
 from tokenbook.outcome_git import run_git
+from tokenbook.outcome_text import money_rate
 from tokenbook.outcome_view import Yield
-from tokenbook.outcome_view import money_rate
-from tokenbook.outcomes import Git
 from tokenbook.outcomes import Outcome
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Usage

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,3 +212,48 @@ def parse_numstat(out: str) -> dict[str, CommitStat]:
         )
         for sha, entries in stats.items()
     }
+
+
+class Git:
+    """The repositories and branches asked about during one command, each asked once."""
+
+    def __init__(self) -> None:
+        self.repos: dict[str, Repo | str] = {}
+        self.branches: dict[tuple[str, str], list[tuple[str, int]] | str] = {}
+        self.stats: dict[tuple[str, str], CommitStat] = {}
+
+    def repo(self, project: str) -> Repo | str:
+        if project not in self.repos:
+            self.repos[project] = find_repo(project)
+        return self.repos[project]
+
+    def commits(self, repo: Repo, branch: str) -> list[tuple[str, int]] | str:
+        """The branch's own commits (id, author time), or why the rule cannot apply."""
+        key = (str(repo.common), branch)
+        if key not in self.branches:
+            self.branches[key] = _branch_commits(repo, branch)
+        return self.branches[key]
+
+    def stat(self, repo: Repo, commits: Iterable[str]) -> dict[str, CommitStat] | None:
+        common = str(repo.common)
+        missing = sorted(c for c in set(commits) if (common, c) not in self.stats)
+        found = commit_stats(repo, missing)
+        if found is None or set(found) != set(missing):
+            return None
+        self.stats |= {(common, c): s for c, s in found.items()}
+        return {c: self.stats[(common, c)] for c in commits}
+
+
+def _branch_commits(repo: Repo, branch: str) -> list[tuple[str, int]] | str:
+    if repo.default is None:
+        return "the repository has no default branch (origin/HEAD, main or master)"
+    tip = branch_tip(repo, branch)
+    if tip is None:
+        return f"branch {branch} is not in the repository (deleted, or never fetched)"
+    base = rule_base(repo, tip, repo.default)
+    if base is None:
+        return (
+            f"branch {branch} is on the default branch's own line (a fast-forward merge, or "
+            "work on the default branch): its commits cannot be told from the default branch's"
+        )
+    return own_commits(repo, tip, base)

@@ -23,13 +23,8 @@ from zoneinfo import ZoneInfo
 from tokenbook.attribution import contexts
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
-from tokenbook.outcome_git import CommitStat
+from tokenbook.outcome_git import Git
 from tokenbook.outcome_git import Repo
-from tokenbook.outcome_git import branch_tip
-from tokenbook.outcome_git import commit_stats
-from tokenbook.outcome_git import find_repo
-from tokenbook.outcome_git import own_commits
-from tokenbook.outcome_git import rule_base
 from tokenbook.outcome_git import valid_branch
 from tokenbook.reports import Filter
 from tokenbook.store import LedgerSet
@@ -127,51 +122,6 @@ def bet_usage(
         if _day_kept(keep, rec.at.astimezone(tz).date(), project):
             places.add((project, branch))
     return Usage(tuple(sorted(places)), first, last)
-
-
-class Git:
-    """The repositories and branches asked about during one command, each asked once."""
-
-    def __init__(self) -> None:
-        self.repos: dict[str, Repo | str] = {}
-        self.branches: dict[tuple[str, str], list[tuple[str, int]] | str] = {}
-        self.stats: dict[tuple[str, str], CommitStat] = {}
-
-    def repo(self, project: str) -> Repo | str:
-        if project not in self.repos:
-            self.repos[project] = find_repo(project)
-        return self.repos[project]
-
-    def commits(self, repo: Repo, branch: str) -> list[tuple[str, int]] | str:
-        """The branch's own commits (id, author time), or why the rule cannot apply."""
-        key = (str(repo.common), branch)
-        if key not in self.branches:
-            self.branches[key] = _branch_commits(repo, branch)
-        return self.branches[key]
-
-    def stat(self, repo: Repo, commits: Iterable[str]) -> dict[str, CommitStat] | None:
-        common = str(repo.common)
-        missing = sorted(c for c in set(commits) if (common, c) not in self.stats)
-        found = commit_stats(repo, missing)
-        if found is None or set(found) != set(missing):
-            return None
-        self.stats |= {(common, c): s for c, s in found.items()}
-        return {c: self.stats[(common, c)] for c in commits}
-
-
-def _branch_commits(repo: Repo, branch: str) -> list[tuple[str, int]] | str:
-    if repo.default is None:
-        return "the repository has no default branch (origin/HEAD, main or master)"
-    tip = branch_tip(repo, branch)
-    if tip is None:
-        return f"branch {branch} is not in the repository (deleted, or never fetched)"
-    base = rule_base(repo, tip, repo.default)
-    if base is None:
-        return (
-            f"branch {branch} is on the default branch's own line (a fast-forward merge, or "
-            "work on the default branch): its commits cannot be told from the default branch's"
-        )
-    return own_commits(repo, tip, base)
 
 
 def _is_default(repo: Repo, branch: str) -> bool:

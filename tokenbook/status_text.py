@@ -16,7 +16,7 @@ from tokenbook.money import Money
 from tokenbook.money import amount
 from tokenbook.money import models_text
 from tokenbook.money import unpriced_note
-from tokenbook.outcome_view import yield_line
+from tokenbook.outcome_text import yield_line
 from tokenbook.pace import Pace
 from tokenbook.plans import WindowUsage
 from tokenbook.render import compact

@@ -23,8 +23,8 @@ from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.ordering import ORDERS
 from tokenbook.ordering import ordered
+from tokenbook.outcome_text import yields_table
 from tokenbook.outcome_view import Yield
-from tokenbook.outcome_view import yields_table
 from tokenbook.outcomes import outcomes_of
 from tokenbook.pricing import PriceBook
 from tokenbook.report_json import bet_rows_json
