@@ -9,6 +9,7 @@ from tokenbook.estimates import bet_totals
 from tokenbook.estimates import done_bets
 from tokenbook.estimates import session_costs
 from tokenbook.learn import MIN_HISTORY
+from tokenbook.learn import WINDOW
 from tokenbook.learn import BetSample
 from tokenbook.learn import Hits
 from tokenbook.learn import Interval
@@ -30,12 +31,12 @@ class Backtest:
 
 
 def session_backtest(vault: Vault, ledgers: LedgerSet) -> Backtest:
-    """Each session's cost predicted from all sessions before it. Sessions with any unpriced
-    usage are left out: their cost is not known."""
+    """Each session's cost predicted from the latest sessions before it. Sessions with any
+    unpriced usage are left out: their cost is not known."""
     sessions = [s for s in session_costs(vault, ledgers) if not s.total.unpriced_models]
     costs = [s.total.usd for s in sessions]
     return Backtest(
-        what="each session predicted from all earlier sessions",
+        what=f"each session predicted from the latest {WINDOW} before it",
         hits=backtest_series(costs, [s.group for s in sessions]),
         left_out=len(session_costs(vault, ledgers)) - len(costs),
     )
@@ -91,7 +92,7 @@ def open_bet_estimates(vault: Vault, ledgers: LedgerSet) -> dict[str, Prediction
 
 def plan_backtest(vault: Vault, ledgers: LedgerSet) -> Backtest:
     """Each done bet as the plan of its own sessions ("N sessions of its first tag"), priced
-    from the sessions before it started, as `estimate --plan` would have: N x the median, the
+    from the latest sessions before it started, as `estimate --plan` would have: N x the median, the
     interval N x the per-session interval's ends."""
     sessions = session_costs(vault, ledgers)
     samples, left_out = bet_samples(vault, ledgers)
@@ -106,7 +107,7 @@ def plan_backtest(vault: Vault, ledgers: LedgerSet) -> Backtest:
             if s.first < b.first
             and not s.total.unpriced_models
             and (bets is None or s.ledgers & bets)
-        ]
+        ][-WINDOW:]
         if len(past) < MIN_HISTORY or not n:
             continue
         i = conformal([s.total.usd for s in past], [s.group for s in past])

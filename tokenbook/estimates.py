@@ -1,11 +1,12 @@
 """Estimates from the ledgers: what a session, a kind of work or a bet usually costs.
 
 Every estimate is a median with an 80% split-conformal interval (`learn.conformal`: it states
-the share of future values it holds) and the sample size, and carries its own backtest: each
-sample (in time order) predicted from the ones before it. Costs are budget tokens (the kinds
-`token_budget_kinds` counts) and priced USD. A model with no price is never $0: a sample none
-of whose usage has a price is left out of the USD figures (and counted), and one partly priced
-counts its priced part, which makes the USD figures floors (`Estimate.floor`).
+the share of future values it holds) over the latest `learn.WINDOW` samples, the sample size,
+and its own backtest: each sample (in time order) predicted from the ones before it. Costs are
+budget tokens (the kinds `token_budget_kinds` counts) and priced USD. A model with no price is
+never $0: a sample none of whose usage has a price is left out of the USD figures (and
+counted), and one partly priced counts its priced part, which makes the USD figures floors
+(`Estimate.floor`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal
 
 from tokenbook.errors import TokenbookError
 from tokenbook.learn import MIN_HISTORY as MIN_HISTORY
+from tokenbook.learn import WINDOW
 from tokenbook.learn import Hits
 from tokenbook.learn import backtest_series
 from tokenbook.learn import conformal
@@ -80,14 +82,15 @@ def estimate(
     priced = [(s, g) for s, g in zip(samples, keys, strict=True) if not s.unpriced_only]
     usd, usd_groups = [s.usd for s, _ in priced], [g for _, g in priced]
     tok = [Decimal(s.tokens) for s in samples]
-    u = conformal(usd, usd_groups) if usd else None
-    t = conformal(tok, keys)
+    recent_usd, recent_tok = usd[-WINDOW:], tok[-WINDOW:]  # the figures: the latest samples
+    u = conformal(recent_usd, usd_groups[-WINDOW:]) if usd else None
+    t = conformal(recent_tok, keys[-WINDOW:])
     return Estimate(
         name=name,
         unit=unit,
         sample_size=len(samples),
-        usd=(median(usd), u.low, u.high) if u else None,
-        tokens=(round(median(tok)), round(t.low), round(t.high)),
+        usd=(median(recent_usd), u.low, u.high) if u else None,
+        tokens=(round(median(recent_tok)), round(t.low), round(t.high)),
         coverage=u.coverage if u else None,
         hits=backtest_series(usd, usd_groups),
         usd_sample_size=len(usd),

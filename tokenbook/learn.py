@@ -1,6 +1,8 @@
 """Estimates that learn from history, and the backtest that says how well they do.
 
-Intervals are split-conformal: of n past values (or past prediction ratios), the interval runs
+A series (sessions, bets' totals) is predicted from its latest `WINDOW` values: costs drift
+with models, prices and habits, and a long memory holds too few of the recent ones. Intervals
+are split-conformal: of n past values (or past prediction ratios), the interval runs
 from order statistic ⌊0.1(n+1)⌋ to ⌈0.9(n+1)⌉, which holds the next exchangeable value with
 probability (j - i)/(n + 1) ≥ 80%. With fewer than 9 values no such pair exists; the interval is
 then the values' range and states its own, lower, share ((n - 1)/(n + 1)). So every interval
@@ -26,6 +28,7 @@ from tokenbook.stats import median
 TAIL = Decimal("0.1")  # each tail of an 80% interval
 WITHIN = Decimal("0.2")
 MIN_HISTORY = 5  # a series predicts a value from at least this many earlier ones
+WINDOW = 30  # ... and from at most this many, the latest: costs drift (models, prices, habits)
 MIN_PEERS = 3  # bets sharing a tag that a bet estimate needs before it uses only those
 MIN_BETS = 3  # done bets a bet estimate needs at all
 
@@ -112,12 +115,13 @@ def backtest_series(
     groups: Sequence[str] | None = None,
     min_history: int = MIN_HISTORY,
 ) -> Hits:
-    """Predict each value (in time order) from all earlier ones: their median, and the
+    """Predict each value (in time order) from the `WINDOW` before it: their median, and the
     conformal interval (`groups` as for `conformal`)."""
     hits = Hits()
     for k in range(min_history, len(values)):
-        past = values[:k]
-        interval = conformal(past, groups[:k] if groups is not None else None)
+        start = max(0, k - WINDOW)
+        past = values[start:k]
+        interval = conformal(past, groups[start:k] if groups is not None else None)
         hits = hits.add(values[k], median(list(past)), interval)
     return hits
 

@@ -12,6 +12,7 @@ from tokenbook.commands.estimate_text import money
 from tokenbook.estimates import MIN_HISTORY
 from tokenbook.estimates import Estimate
 from tokenbook.estimates import PlanEstimate
+from tokenbook.learn import WINDOW
 from tokenbook.model import Cycle
 from tokenbook.money import amount
 from tokenbook.money import unpriced_json
@@ -37,6 +38,7 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
         "name": e.name,
         "unit": e.unit,
         "sample_size": e.sample_size,
+        "figures_from_latest": min(e.sample_size, WINDOW),
         "median": money(e.usd[0]) if e.usd else None,
         "interval": {
             "low": money(e.usd[1]) if e.usd else None,
@@ -69,6 +71,7 @@ def line(e: Estimate) -> str:
     if not e.tokens:
         return f"{e.name:<20} n={e.sample_size:<4} no history yet"
     few = " (few samples)" if e.sample_size < MIN_HISTORY else ""
+    few += f" (from the latest {WINDOW})" if e.sample_size > WINDOW else ""
     left = f"; {e.left_out} unpriced {e.unit}(s) left out of $" if e.left_out and e.usd else ""
     return (
         f"{e.name:<20} n={e.sample_size:<4} {usd_text_of(e)}, "
