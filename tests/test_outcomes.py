@@ -300,3 +300,37 @@ def test_the_dashboard_table_for_the_lead_to_render(history):
     assert rows[f"[[{missing.bet}]]"].startswith(f"| [[{missing.bet}]] | no outcome data |")
     assert any(ln.endswith(": the project folder is not on this machine") for ln in table)
     assert set(bet_outcomes(v, ledgers)) >= {p.bet for p in planned}
+
+
+def test_a_session_that_moves_to_a_branch_brings_that_branch(capsys, tmp_path, logs):
+    """One session starts on main and switches to feat/y: its ledger row names main (where it
+    started that day), its later responses name feat/y, and the bet gets feat/y's commits."""
+    rng = random.Random(9)
+    repo = Repo(tmp_path / "proj", tmp_path / "git-home")
+    start = datetime(2026, 11, 3, 9, tzinfo=UTC)
+    repo.commit(start - timedelta(days=1), rng, only_add=True)
+    repo("checkout", "-q", "-b", "feat/y")
+    commits = [repo.commit(start + timedelta(hours=h), rng) for h in (1, 2)]
+    vault, _ = generate(tmp_path / "gen", tmp_path / "gen-logs", seed=1, bets=1)
+    bet = vault / "bets" / "b0.md"
+    bet.write_text(bet.read_text().replace('match:\n  - branch: "feat/b0"\n', "sessions: [s-y]\n"))
+
+    def line(n: int, hour: int, branch: str) -> dict[str, object]:
+        ts = f"2026-11-03T{hour:02d}:00:00.000Z"
+        return assistant(
+            f"y{n}", f"r{n}", ts=ts, session="s-y", model=MODEL, cwd=str(repo.path), branch=branch
+        )
+
+    write_log(logs, "p/y.jsonl", [line(1, 9, "main"), line(2, 11, "feat/y"), line(3, 12, "feat/y")])
+    assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0
+    (row,) = [r for r in report(capsys, vault, "bet")["rows"] if r["bet"] == "b0"]
+    assert row["commits"] == 2
+    expected = {
+        "commits": 2,
+        "lines_added": sum(shortstat(repo, c)[1] for c in commits),
+        "lines_removed": sum(shortstat(repo, c)[2] for c in commits),
+    }
+    assert {k: row[k] for k in expected} == expected
+    branches = {p["branch"]: p for p in row["outcome"]["places"]}
+    assert set(branches) == {"main", "feat/y"}
+    assert branches["main"]["note"].startswith("main is the default branch")

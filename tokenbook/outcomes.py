@@ -26,8 +26,10 @@ from tokenbook.model import Vault
 from tokenbook.outcome_git import Git
 from tokenbook.outcome_git import Repo
 from tokenbook.outcome_git import valid_branch
+from tokenbook.records import Rec
 from tokenbook.reports import Filter
 from tokenbook.store import LedgerSet
+from tokenbook.store import Placed
 
 SLACK = timedelta(hours=2)  # commits this long before the first / after the last response count
 NO_DATA = "no outcome data"
@@ -92,33 +94,40 @@ def _day_kept(keep: Filter | None, day: date, project: str) -> bool:
     return keep.project is None or fnmatchcase(project, keep.project)
 
 
-def record_places(ledgers: LedgerSet) -> dict[str, Place]:
-    """Record id → where its session's main thread worked when it was made."""
-    return contexts(r for _, r in ledgers.records.values())
+Index = dict[str, tuple[list[Placed], list[tuple[Place, Rec]]]]
+
+
+def usage_index(ledgers: LedgerSet) -> Index:
+    """Per ledger: its rows, and its responses with where their session's main thread worked
+    when they were made."""
+    where = contexts(r for _, r in ledgers.records.values())
+    out: Index = {}
+    for placed in ledgers.rows.values():
+        out.setdefault(placed.ledger, ([], []))[0].append(placed)
+    for rid, (ledger, rec) in ledgers.records.items():
+        place = where.get(rid, (rec.ctx.project, rec.ctx.branch))
+        out.setdefault(ledger, ([], []))[1].append((place, rec))
+    return out
 
 
 def bet_usage(
-    ledgers: LedgerSet,
-    bet: str,
-    keep: Filter | None = None,
-    where: dict[str, Place] | None = None,
+    ledgers: LedgerSet, bet: str, keep: Filter | None = None, index: Index | None = None
 ) -> Usage:
     """The places and span of a ledger's usage: its rows, and each response's own place."""
+    rows, recs = (usage_index(ledgers) if index is None else index).get(bet, ([], []))
     places: set[Place] = set()
     first = last = None
-    for placed in ledgers.rows.values():
+    for placed in rows:
         row = placed.row
-        if placed.ledger != bet or not (keep is None or keep.keeps(placed)):
+        if keep is not None and not keep.keeps(placed):
             continue
         places.add((row.project, row.branch))
         first = row.first if first is None else min(first, row.first)
         last = row.last if last is None else max(last, row.last)
     tz = ZoneInfo(ledgers.timezone)
-    where = record_places(ledgers) if where is None else where
-    for rid, (ledger, rec) in ledgers.records.items():
-        if ledger != bet or first is None or last is None or not first <= rec.at <= last:
+    for (project, branch), rec in recs:
+        if first is None or last is None or not first <= rec.at <= last:
             continue
-        project, branch = where.get(rid, (rec.ctx.project, rec.ctx.branch))
         if _day_kept(keep, rec.at.astimezone(tz).date(), project):
             places.add((project, branch))
     return Usage(tuple(sorted(places)), first, last)
@@ -238,13 +247,13 @@ def outcomes_of(
     ledgers: LedgerSet, bets: Iterable[str], keep: Filter | None = None
 ) -> dict[str, Outcome]:
     """The outcome of each named ledger (`unassigned` belongs to no bet: no data)."""
-    git, where = Git(), record_places(ledgers)
+    git, index = Git(), usage_index(ledgers)
     out = {}
     for bet in bets:
         if bet == UNASSIGNED:
             out[bet] = Outcome(bet=bet, known=False, note="unassigned usage belongs to no bet")
         else:
-            out[bet] = outcome_of(git, bet, bet_usage(ledgers, bet, keep, where))
+            out[bet] = outcome_of(git, bet, bet_usage(ledgers, bet, keep, index))
     return out
 
 
