@@ -38,12 +38,21 @@ def test_medians_and_intervals_per_session_and_kind(capsys, tmp_path, logs):
     vault = history(tmp_path, logs, [1, 2, 3, 4, 5, 6])
     run(capsys, "sync", "--vault", vault, "--logs", logs)
     result = estimate(capsys, vault)
-    assert result["interval"] == "10th-90th percentile of the sample (linear interpolation)"
-    # $1..$6: median 3.5; 10th percentile at rank 0.5 = 1.5; 90th at rank 4.5 = 5.5.
+    assert result["interval"].startswith("80% split-conformal prediction interval")
+    # $1..$6: median 3.5. Too few for an 80% interval: the range. All six sessions are of one
+    # bet, so they weigh as one unit (1/6 each): the range claims (1 - 1/6) / (1 + 1) = 5/12.
     feature = by_name(result, "feature")
     assert feature["sample_size"] == 6
     assert feature["median"] == "3.5"
-    assert feature["interval"] == {"low": "1.5", "high": "5.5", "quantiles": [0.1, 0.9]}
+    assert feature["interval"] == {
+        "low": "1",
+        "high": "6",
+        "quantiles": [0.1, 0.9],
+        "coverage": 5 / 12,
+    }
+    # each of sessions 6.. predicted from the ones before: $6 from $1..$5 falls outside
+    assert feature["backtest"]["predictions"] == 1
+    assert feature["backtest"]["inside_interval"] == 0
     assert feature["tokens"]["median"] == 350_000
     assert by_name(result, "all sessions")["sample_size"] == 6
     assert by_name(result, "bugfix")["sample_size"] == 0  # beta has no history: said, not faked
@@ -55,13 +64,13 @@ def test_a_planned_bet_from_its_composition_with_a_suggested_appetite(capsys, tm
     vault = history(tmp_path, logs, [1, 2, 3, 4, 5, 6])
     run(capsys, "sync", "--vault", vault, "--logs", logs)
     plan = estimate(capsys, vault, "--plan", "2 feature")["plan"]
-    assert (plan["median"], plan["interval"]["low"], plan["interval"]["high"]) == ("7", "3", "11")
+    assert (plan["median"], plan["interval"]["low"], plan["interval"]["high"]) == ("7", "2", "12")
     assert plan["sample_size"] == 6
     assert plan["terms"][0]["count"] == 2
-    # $11 is 11% of cycle c1's $100.
+    # $12 is 12% of cycle c1's $100.
     assert plan["suggested_appetite"] == {
-        "usd": "11",
-        "percent_of_cycle": 11.0,
+        "usd": "12",
+        "percent_of_cycle": 12.0,
         "cycle": "c1",
         "unpriced": False,
     }

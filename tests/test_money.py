@@ -152,12 +152,12 @@ def test_estimates_leave_out_sessions_with_no_price_and_mark_floors(capsys, myst
     code, out, _ = run(capsys, "estimate", "--vault", mystery, "--plan", "2 bugfix")
     assert code == 0
     assert re.search(
-        r"all sessions +n=3 +≥\$1\.50 \(≥\$1\.10 to ≥\$1\.90\) per session, .*"
+        r"all sessions +n=3 +≥\$1\.50 \(≥\$1\.00 to ≥\$2\.00, claims 25%\) per session, .*"
         r"; 1 unpriced session\(s\) left out of \$",
         out,
     )
-    assert "  total ≥$3.00 (≥$2.20 to ≥$3.80; the terms' intervals added)" in out
-    assert "2 sessions with unpriced usage left out (their cost is not known)" in out
+    assert "  total ≥$3.00 (≥$2.00 to ≥$4.00; the terms' intervals added)" in out
+    assert "2 with unpriced usage left out (their cost is not known)" in out
     assert NOTE in " ".join(out.split())
 
 

@@ -87,6 +87,23 @@ def sync(capsys: Any, vault: Path, logs: Path) -> None:
     assert (code, err) == (0, ""), err
 
 
+OUTCOME_FIELDS = {
+    "commits",
+    "files_changed",
+    "lines_added",
+    "lines_removed",
+    "changed_lines",
+    "deliverables_done",
+    "null_reasons",
+    "outcome",
+    *(
+        f"{m}_per_{u}"
+        for m in ("usd", "priced_usd", "tokens")
+        for u in ("changed_line", "commit", "deliverable")
+    ),
+}
+
+
 def table(capsys: Any, vault: Path, kind: str, *extra: str) -> list[str]:
     code, out, err = run(capsys, "report", kind, "--vault", vault, *extra)
     assert (code, err) == (0, ""), err
@@ -244,6 +261,7 @@ def test_json_field_names(capsys, history, kind, key):
     extra = {
         "weekly": {"iso_week"},
         "session": {"first", "last", "bets", "projects"},
+        "bet": OUTCOME_FIELDS,
     }.get(kind, set())
     for row in got["rows"]:
         assert set(row) == {key, "models"} | USAGE_FIELDS | extra
@@ -263,7 +281,7 @@ def test_breakdown_adds_a_line_per_model_under_each_row(capsys, history):
     assert lines[i + 1].split()[:2] == [OPUS, "2,000"]
     assert lines[i + 2].split()[:2] == [SONNET, "3,000"]
     assert lines[i + 1].startswith("  ")
-    assert lines[-1].split()[:2] == ["Total", "21,000"]
+    assert row_of(lines, "Total")[:2] == ["Total", "21,000"]
     assert report(capsys, history, "bet", "--breakdown") == report(capsys, history, "bet")
 
 

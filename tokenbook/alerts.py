@@ -39,17 +39,27 @@ class Alert:
     used_tokens: int
     appetite_usd: Decimal | None
     appetite_tokens: int | None
+    estimate_usd: Decimal | None = None  # set on an alert about the estimate on record
 
     @property
     def key(self) -> tuple[str, str, int]:
-        return (self.bet, self.cycle, self.threshold)
+        """Once per bet, cycle and threshold; an estimate's threshold apart from the appetite's
+        (`estimate:` cannot start a cycle id)."""
+        cycle = self.cycle if self.estimate_usd is None else f"estimate:{self.cycle}"
+        return (self.bet, cycle, self.threshold)
 
     @property
     def level(self) -> str:
-        return level(self.threshold)
+        return "warning" if self.estimate_usd is not None else level(self.threshold)
 
     def __str__(self) -> str:
         pct = self.percent.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        if self.estimate_usd is not None:
+            return (
+                f"{self.level}: bet {self.bet} passed {self.threshold}% of its estimate "
+                f"(now {pct}%: ${self.used_usd:,.2f} of ${self.estimate_usd:,.2f}, "
+                f"cycle {self.cycle})"
+            )
         return (
             f"{self.level}: bet {self.bet} crossed {self.threshold}% of its appetite "
             f"(now {pct}%, cycle {self.cycle})"
@@ -76,15 +86,38 @@ def alerts_of(view: BetView) -> list[Alert]:
     ]
 
 
+def estimate_alert(view: BetView) -> list[Alert]:
+    """The bet's usage (its priced part) at or past `estimate_alert` (110%) of the estimate on
+    record."""
+    bet = view.bet
+    if bet is None or bet.estimate is None or not bet.estimate.usd:
+        return []
+    percent = view.usage.priced_usd * 100 / bet.estimate.usd
+    if percent < bet.estimate_alert:
+        return []
+    return [
+        Alert(
+            bet=bet.id,
+            title=bet.title,
+            cycle=bet.cycle,
+            threshold=bet.estimate_alert,
+            percent=percent,
+            used_usd=view.usage.priced_usd,
+            used_tokens=view.used_tokens,
+            appetite_usd=view.appetite_usd,
+            appetite_tokens=view.appetite_tokens,
+            estimate_usd=bet.estimate.usd,
+        )
+    ]
+
+
 def active_alerts(vault: Vault, ledgers: LedgerSet) -> list[Alert]:
-    """Every crossed threshold of every bet (all cycles), from the ledgers as they are now."""
+    """Every crossed threshold of every bet (all cycles), from the ledgers as they are now:
+    the appetite's thresholds, then the estimate's."""
     book = PriceBook(vault)
     by_ledger = ledgers.by_ledger()
-    return [
-        alert
-        for bet in vault.bets
-        for alert in alerts_of(bet_view(vault, bet, bet.id, by_ledger.get(bet.id, []), book))
-    ]
+    views = [bet_view(vault, bet, bet.id, by_ledger.get(bet.id, []), book) for bet in vault.bets]
+    return [alert for view in views for alert in alerts_of(view) + estimate_alert(view)]
 
 
 def new_alerts(before: Iterable[Alert], after: Iterable[Alert]) -> list[Alert]:
@@ -93,7 +126,9 @@ def new_alerts(before: Iterable[Alert], after: Iterable[Alert]) -> list[Alert]:
 
 
 def alert_env(alert: Alert, vault: Path) -> dict[str, str]:
-    """What an `alert_command` gets, as TOKENBOOK_* environment variables."""
+    """What an `alert_command` gets, as TOKENBOOK_* environment variables (an estimate's
+    alert adds TOKENBOOK_ESTIMATE_USD)."""
+    estimate = {"TOKENBOOK_ESTIMATE_USD": usd_text(alert.estimate_usd) or ""}
     return {
         "TOKENBOOK_VAULT": str(vault),
         "TOKENBOOK_BET": alert.bet,
@@ -109,7 +144,7 @@ def alert_env(alert: Alert, vault: Path) -> dict[str, str]:
         if alert.appetite_tokens is None
         else str(alert.appetite_tokens),
         "TOKENBOOK_MESSAGE": str(alert),
-    }
+    } | (estimate if alert.estimate_usd is not None else {})
 
 
 def run_alert_command(

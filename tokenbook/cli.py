@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
     "report": "usage per day, week, month, session, bet, model, project, command, skill, agent, "
     "run kind or 5-hour block",
     "status": "the active cycle: each bet against its appetite, alerts, pace, plan windows",
-    "estimate": "medians and 10th-90th percentile intervals of past cost; plans; model what-if",
+    "estimate": "medians and 80%% intervals of past cost, backtested; plans; --record; what-if",
     "preflight": "what a context will cost before it is sent, and what to cut from it",
     "hook": "add or remove the Claude Code SessionEnd hook that runs sync (and the status line)",
     "statusline": "print one status line for Claude Code (reads its session JSON on stdin)",

@@ -1,10 +1,12 @@
 """Estimates from the ledgers: what a session, a kind of work or a bet usually costs.
 
-Every estimate is a median with the 10th-90th percentile interval of the sample (linear
-interpolation) and the sample size. Costs are budget tokens (the kinds `token_budget_kinds`
-counts) and priced USD. A model with no price is never $0: a sample none of whose usage has a
-price is left out of the USD figures (and counted), and one partly priced counts its priced
-part, which makes the USD figures floors (`Estimate.floor`).
+Every estimate is a median with an 80% split-conformal interval (`learn.conformal`: it states
+the share of future values it holds) over the latest `learn.WINDOW` samples, the sample size,
+and its own backtest: each sample (in time order) predicted from the ones before it. Costs are
+budget tokens (the kinds `token_budget_kinds` counts) and priced USD. A model with no price is
+never $0: a sample none of whose usage has a price is left out of the USD figures (and
+counted), and one partly priced counts its priced part, which makes the USD figures floors
+(`Estimate.floor`).
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from dataclasses import field
 from decimal import Decimal
 
 from tokenbook.errors import TokenbookError
+from tokenbook.learn import MIN_HISTORY as MIN_HISTORY
+from tokenbook.learn import WINDOW
+from tokenbook.learn import Hits
+from tokenbook.learn import backtest_series
+from tokenbook.learn import conformal
 from tokenbook.ledger import LedgerRow
+from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
-from tokenbook.stats import HIGH_Q
-from tokenbook.stats import LOW_Q
 from tokenbook.stats import median
-from tokenbook.stats import quantile
 from tokenbook.store import LedgerSet
-
-MIN_HISTORY = 5  # the backtest predicts a session only from at least this many earlier ones
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,25 +66,36 @@ class Estimate:
     floor: bool = False  # the USD figures count only the priced part of some samples
     unpriced_tokens: int = 0  # in every sample, left out or not
     unpriced_models: frozenset[str] = frozenset()
+    coverage: Decimal | None = None  # the share of future samples the USD interval claims
+    hits: Hits = field(default_factory=Hits)  # the backtest of the USD figures
 
 
-def estimate(name: str, unit: str, samples: list[Cost]) -> Estimate:
+def estimate(
+    name: str, unit: str, samples: list[Cost], groups: list[str] | None = None
+) -> Estimate:
     """Tokens over every sample; USD over the samples with a price (a sample partly unpriced
-    counts its priced part, so the figures are floors, and says so)."""
+    counts its priced part, so the figures are floors, and says so). Samples in time order;
+    `groups` names the bet of each (sessions of one bet are alike: `learn.conformal`)."""
     if not samples:
         return Estimate(name=name, unit=unit, sample_size=0, usd=None, tokens=None)
-    priced = [s for s in samples if not s.unpriced_only]
-    usd = [s.usd for s in priced]
+    keys = groups if groups is not None else [str(k) for k in range(len(samples))]
+    priced = [(s, g) for s, g in zip(samples, keys, strict=True) if not s.unpriced_only]
+    usd, usd_groups = [s.usd for s, _ in priced], [g for _, g in priced]
     tok = [Decimal(s.tokens) for s in samples]
+    recent_usd, recent_tok = usd[-WINDOW:], tok[-WINDOW:]  # the figures: the latest samples
+    u = conformal(recent_usd, usd_groups[-WINDOW:]) if usd else None
+    t = conformal(recent_tok, keys[-WINDOW:])
     return Estimate(
         name=name,
         unit=unit,
         sample_size=len(samples),
-        usd=(median(usd), quantile(usd, LOW_Q), quantile(usd, HIGH_Q)) if usd else None,
-        tokens=(round(median(tok)), round(quantile(tok, LOW_Q)), round(quantile(tok, HIGH_Q))),
-        usd_sample_size=len(priced),
+        usd=(median(recent_usd), u.low, u.high) if u else None,
+        tokens=(round(median(recent_tok)), round(t.low), round(t.high)),
+        coverage=u.coverage if u else None,
+        hits=backtest_series(usd, usd_groups),
+        usd_sample_size=len(usd),
         left_out=len(samples) - len(priced),
-        floor=any(s.unpriced_models for s in priced),
+        floor=any(s.unpriced_models for s, _ in priced),
         unpriced_tokens=sum(s.unpriced_tokens for s in samples),
         unpriced_models=frozenset().union(*(s.unpriced_models for s in samples)),
     )
@@ -94,6 +108,12 @@ class SessionCost:
     ledgers: set[str] = field(default_factory=set)
     agents: dict[str, Cost] = field(default_factory=dict)
     total: Cost = field(default_factory=Cost)
+
+    @property
+    def group(self) -> str:
+        """The bet it worked for (sessions of one bet are alike); unassigned: itself."""
+        bets = sorted(self.ledgers - {UNASSIGNED})
+        return bets[0] if bets else f"session:{self.session}"
 
 
 def _row_cost(row: LedgerRow, book: PriceBook, kinds: tuple[str, ...]) -> Cost:
@@ -131,15 +151,24 @@ def _tags(vault: Vault) -> dict[str, set[str]]:
     return by_tag
 
 
-def kinds_of_work(vault: Vault, sessions: list[SessionCost]) -> dict[str, list[Cost]]:
+Samples = list[tuple[Cost, str]]  # (cost, group) in time order
+
+
+def kinds_of_work(vault: Vault, sessions: list[SessionCost]) -> dict[str, Samples]:
     """Per-session costs by kind: `tag` (sessions of bets with that tag) and `agent:NAME`."""
-    kinds: dict[str, list[Cost]] = {}
+    kinds: dict[str, Samples] = {}
     for tag, bets in sorted(_tags(vault).items()):
-        kinds[tag] = [s.total for s in sessions if s.ledgers & bets]
+        kinds[tag] = [(s.total, s.group) for s in sessions if s.ledgers & bets]
     agents = sorted({a for s in sessions for a in s.agents})
     for agent in agents:
-        kinds[f"agent:{agent}"] = [s.agents[agent] for s in sessions if agent in s.agents]
+        kinds[f"agent:{agent}"] = [
+            (s.agents[agent], s.group) for s in sessions if agent in s.agents
+        ]
     return kinds
+
+
+def estimate_of(name: str, samples: Samples) -> Estimate:
+    return estimate(name, "session", [c for c, _ in samples], [g for _, g in samples])
 
 
 def bet_totals(vault: Vault, ledgers: LedgerSet, bets: Iterable[str]) -> list[Cost]:
@@ -151,12 +180,23 @@ def bet_totals(vault: Vault, ledgers: LedgerSet, bets: Iterable[str]) -> list[Co
 
 def summary(vault: Vault, ledgers: LedgerSet) -> list[Estimate]:
     sessions = session_costs(vault, ledgers)
-    out = [estimate("all sessions", "session", [s.total for s in sessions])]
+    out = [estimate_of("all sessions", [(s.total, s.group) for s in sessions])]
     for kind, samples in kinds_of_work(vault, sessions).items():
-        out.append(estimate(kind, "session", samples))
-    done = [b.id for b in vault.bets if b.status == "done"]
-    out.append(estimate("completed bets", "bet", bet_totals(vault, ledgers, done)))
+        out.append(estimate_of(kind, samples))
+    out.append(
+        estimate("completed bets", "bet", bet_totals(vault, ledgers, done_bets(vault, ledgers)))
+    )
     return out
+
+
+def done_bets(vault: Vault, ledgers: LedgerSet) -> list[str]:
+    """Done bets with usage, in the order they started."""
+    first: dict[str, str] = {}
+    for placed in ledgers.rows.values():
+        at = placed.row.first.isoformat()
+        first[placed.ledger] = min(first.get(placed.ledger, at), at)
+    done = [b.id for b in vault.bets if b.status == "done" and b.id in first]
+    return sorted(done, key=lambda b: (first[b], b))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -209,7 +249,7 @@ def estimate_plan(vault: Vault, ledgers: LedgerSet, text: str) -> PlanEstimate:
                 f"--plan: no past sessions of kind {kind!r}; kinds with history (bet tags, "
                 f"agent:NAME): {known}"
             )
-        terms.append((n, estimate(key, "session", kinds[key])))
+        terms.append((n, estimate_of(key, kinds[key])))
     usd = [sum((n * e.usd[i] for n, e in terms if e.usd), Decimal(0)) for i in range(3)]
     tok = [sum(n * e.tokens[i] for n, e in terms if e.tokens) for i in range(3)]
     return PlanEstimate(
@@ -219,42 +259,10 @@ def estimate_plan(vault: Vault, ledgers: LedgerSet, text: str) -> PlanEstimate:
 
 def estimate_like(vault: Vault, ledgers: LedgerSet, tag: str) -> Estimate:
     """Total cost of past bets with this tag: completed ones, else any that is not planned."""
-    tagged = [b for b in vault.bets if tag in b.tags]
-    done = [b.id for b in tagged if b.status == "done"]
-    pool = done or [b.id for b in tagged if b.status in ("active", "dropped")]
+    tagged = {b.id for b in vault.bets if tag in b.tags}
+    done = [b for b in done_bets(vault, ledgers) if b in tagged]
+    pool = done or sorted(
+        b.id for b in vault.bets if b.id in tagged and b.status in ("active", "dropped")
+    )
     label = f"bets tagged {tag}" + ("" if done else " (none completed yet: active ones so far)")
     return estimate(label, "bet", bet_totals(vault, ledgers, pool))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Backtest:
-    predictions: int
-    inside: int
-    median_ape: Decimal | None  # median absolute percentage error of the median, in percent
-    left_out: int = 0  # sessions with unpriced usage: their cost is unknown, never $0
-
-    @property
-    def coverage(self) -> Decimal | None:
-        return Decimal(self.inside) * 100 / self.predictions if self.predictions else None
-
-
-def backtest(vault: Vault, ledgers: LedgerSet, min_history: int = MIN_HISTORY) -> Backtest:
-    """Predict each session's cost from the sessions before it (all of them), in order.
-    Sessions with any unpriced usage are left out: their cost is not known."""
-    sessions = session_costs(vault, ledgers)
-    costs = [s.total.usd for s in sessions if not s.total.unpriced_models]
-    inside, errors = 0, []
-    predictions = 0
-    for i in range(min_history, len(costs)):
-        past, actual = costs[:i], costs[i]
-        low, high = quantile(past, LOW_Q), quantile(past, HIGH_Q)
-        predictions += 1
-        inside += low <= actual <= high
-        if actual > 0:
-            errors.append(abs(actual - median(past)) * 100 / actual)
-    return Backtest(
-        predictions=predictions,
-        inside=inside,
-        median_ape=median(errors) if errors else None,
-        left_out=len(sessions) - len(costs),
-    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from tokenbook.branch_outcome import branch_markdown
 from tokenbook.dashboard import BetView
 from tokenbook.dashboard import bet_view
 from tokenbook.errors import TokenbookError
@@ -98,13 +99,17 @@ def _load(root: Path | None) -> Side:
     return Side(vault, load_ledgers(vault))
 
 
-def diff_markdown(root: Path, rev: str) -> str:
+def diff_markdown(root: Path, rev: str, branch: str | None = None) -> str:
+    """The budget at `rev` against now; and what the checked-out branch (or `branch`) cost
+    and changed (`branch_outcome`)."""
     require_vault(root)
     with tempfile.TemporaryDirectory(prefix="tokenbook-diff-") as tmp:
         old_root = extract(root, rev, Path(tmp))
         old = _load(old_root)
         new = _load(root)
-        return _markdown(rev, old, new)
+        assert new.vault is not None
+        assert new.ledgers is not None
+        return _markdown(rev, old, new, branch_markdown(new.vault, new.ledgers, rev, branch))
 
 
 def _usd(value: Decimal | None) -> str:
@@ -149,13 +154,14 @@ def _signed(value: Decimal, unit: str, places: int) -> str:
     return f"{sign}{unit}{abs(rounded):,.{places}f}"
 
 
-def _markdown(rev: str, old: Side, new: Side) -> str:
+def _markdown(rev: str, old: Side, new: Side, branch: list[str]) -> str:
     assert new.vault is not None
     lines = [f"## Token budget since `{rev}`", ""]
     if old.vault is None:
         lines += [f"_No vault at `{rev}`: everything below is new._", ""]
     lines += _cycles(rev, old, new)
     lines += _bets(rev, old, new)
+    lines += branch
     lines += _prices(old.vault, new.vault)
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -116,6 +116,20 @@ class Task:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EstimateRecord:
+    """An estimate written into a bet (`estimate --record`): what its total would cost."""
+
+    usd: Decimal
+    low: Decimal | None = None  # the interval stated with it
+    high: Decimal | None = None
+    on: date | None = None  # the day it was made
+    evidence: str = ""  # what it was made from, and how such estimates fared in the backtest
+
+
+ESTIMATE_ALERT = 110  # percent of the estimate at which usage alerts, unless the bet says
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Bet:
     id: str
     cycle: str
@@ -132,6 +146,8 @@ class Bet:
     session_budget: SessionBudget | None = None  # None: the cycle's
     path: str = ""
     lines: tuple[tuple[str, int], ...] = ()
+    estimate: EstimateRecord | None = None
+    estimate_alert: int = ESTIMATE_ALERT  # percent of the estimate
 
     def line(self, key: str) -> int:
         return dict(self.lines).get(key, 1)

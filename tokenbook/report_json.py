@@ -9,6 +9,8 @@ from tokenbook.blocks import RATE
 from tokenbook.blocks import BlocksReport
 from tokenbook.blocks import Burn
 from tokenbook.blocks import whole
+from tokenbook.outcome_view import Yield
+from tokenbook.outcome_view import yield_json
 from tokenbook.reports import Bucket
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
@@ -64,6 +66,15 @@ def report_json(report: Report) -> dict[str, Any]:
             }
         rows.append(row | bucket_json(b, report.part))
     return {"rows": rows, "totals": bucket_json(report.totals, report.part)}
+
+
+def bet_rows_json(out: dict[str, Any], yields: dict[str, Yield]) -> dict[str, Any]:
+    """`report bet`: each row with what its usage bought (`outcome_view.yield_json`)."""
+    for row in out["rows"]:
+        found = yields.get(row["bet"])
+        if found is not None:
+            row |= yield_json(found)
+    return out
 
 
 def burn_json(burn: Burn, priced: bool) -> dict[str, Any]:

@@ -19,6 +19,9 @@ from typing import Any
 from tokenbook.dashboard import BetView
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import build_dashboard
+from tokenbook.estimate_record import EstimateRow
+from tokenbook.estimate_record import estimate_json
+from tokenbook.estimate_record import estimates_table
 from tokenbook.events import UsageEvent
 from tokenbook.ledger import LedgerRow
 from tokenbook.limits import LimitRecord
@@ -26,6 +29,9 @@ from tokenbook.model import Vault
 from tokenbook.money import Money
 from tokenbook.money import unpriced
 from tokenbook.money import unpriced_json
+from tokenbook.outcome_view import Yield
+from tokenbook.outcome_view import yield_json
+from tokenbook.outcomes import outcomes_of
 from tokenbook.pace import Pace
 from tokenbook.plans import WindowUsage
 from tokenbook.plans import plan_usage
@@ -51,6 +57,8 @@ class Status:
     burns: dict[str, Money] = field(default_factory=dict)  # money in each bet's burn window
     cycle_burn: Money = field(default_factory=Money)  # money in the cycle's burn window
     sessions: dict[str, SessionsView] = field(default_factory=dict)  # bets with session budgets
+    yields: dict[str, Yield] = field(default_factory=dict)  # what each bet's usage bought
+    estimates: dict[str, EstimateRow] = field(default_factory=dict)  # estimates on record
 
     def burn(self, b: BetView) -> Money:
         return self.burns.get(b.id, Money())
@@ -81,7 +89,23 @@ def build_status(
         b.id: sessions_view(vault, b.bet, by_ledger.get(b.id, []), book) for b in dash.bets if b.bet
     }
     sessions = {k: v for k, v in views.items() if v is not None}
-    return Status(dash, progress, windows, list(limits or []), burns, cycle_burn, sessions)
+    status = Status(dash, progress, windows, list(limits or []), burns, cycle_burn, sessions)
+    status.yields.update(bet_yields(ledgers, dash.bets))
+    status.estimates.update({r.bet.id: r for r in estimates_table(vault, ledgers)})
+    return status
+
+
+def bet_yields(ledgers: LedgerSet, views: list[BetView]) -> dict[str, Yield]:
+    """What each bet's usage (all of it) bought: its outcome from git, its deliverables."""
+    outcomes = outcomes_of(ledgers, [v.id for v in views])
+    return {
+        v.id: Yield(
+            outcome=outcomes[v.id],
+            usage=v.usage,
+            deliverables_done=v.tasks_done if v.bet is not None else None,
+        )
+        for v in views
+    }
 
 
 def window_money(rows: Iterable[LedgerRow], book: PriceBook, p: Pace | None) -> Money:
@@ -137,7 +161,13 @@ def pace_json(
     return burn, projected
 
 
-def bet_json(b: BetView, progress: ProgressView | None, window: Money) -> dict[str, Any]:
+def bet_json(
+    b: BetView,
+    progress: ProgressView | None,
+    window: Money,
+    outcome: Yield | None = None,
+    estimate: EstimateRow | None = None,
+) -> dict[str, Any]:
     burn, projected = pace_json(b.pace, window, b.usage)
     bet = b.bet
     out: dict[str, Any] = {
@@ -163,6 +193,8 @@ def bet_json(b: BetView, progress: ProgressView | None, window: Money) -> dict[s
         "warnings": list(progress.warnings) if progress else list(b.warnings),
         "suggestions": list(progress.suggestions) if progress else [],
         "cheaper_model": None,
+        "outcome": yield_json(outcome) if outcome else None,
+        "estimate": estimate_json(estimate, bet.estimate_alert) if estimate and bet else None,
     }
     if b.cheaper:
         out["cheaper_model"] = {
@@ -234,7 +266,7 @@ def status_json(s: Status) -> dict[str, Any]:
         "as_of": s.dash.as_of.isoformat() if s.dash.as_of else None,
         "cycle": cycle_json(s.dash, s.cycle_burn),
         "bets": [
-            bet_json(b, s.progress.get(b.id), s.burn(b))
+            bet_json(b, s.progress.get(b.id), s.burn(b), s.yields.get(b.id), s.estimates.get(b.id))
             | {"session_budget": sessions_json(s.sessions.get(b.id))}
             for b in s.dash.bets
         ],

@@ -9,12 +9,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from tokenbook.dashboard import BetView
+from tokenbook.estimate_record import estimate_status
 from tokenbook.layout import Column
 from tokenbook.layout import fit
 from tokenbook.money import Money
 from tokenbook.money import amount
 from tokenbook.money import models_text
 from tokenbook.money import unpriced_note
+from tokenbook.outcome_text import yield_line
 from tokenbook.pace import Pace
 from tokenbook.plans import WindowUsage
 from tokenbook.render import compact
@@ -135,6 +137,10 @@ def _bet_details(s: Status, b: BetView, width: int, colour: bool) -> list[str]:
         out.append(f"{pad}at this pace the appetite runs out on {b.pace.runs_out_on}{sooner}")
     if b.id in s.sessions:
         out += _wrap(sessions_text(s.sessions[b.id]), width, DETAIL)
+    if b.id in s.yields:
+        out += _wrap(yield_line(s.yields[b.id]), width, DETAIL)
+    if b.id in s.estimates and b.bet is not None:
+        out += _wrap(estimate_status(s.estimates[b.id], b.bet.estimate_alert), width, DETAIL)
     progress = s.progress.get(b.id)
     for w in progress.warnings if progress else b.warnings:
         out += [paint(x, YELLOW, colour) for x in _wrap(w, width, DETAIL, "! ")]

@@ -20,10 +20,13 @@ from tokenbook.docs import Document
 from tokenbook.docs import read_document
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
+from tokenbook.estimate_fields import parse_estimate
+from tokenbook.estimate_fields import percent_of_estimate
 from tokenbook.fields import Fields
 from tokenbook.guard_fields import parse_guard
 from tokenbook.guard_fields import parse_session_budget
 from tokenbook.model import BET_STATUSES
+from tokenbook.model import ESTIMATE_ALERT
 from tokenbook.model import PRICE_KINDS
 from tokenbook.model import PROMPT_BANDS
 from tokenbook.model import UNASSIGNED
@@ -199,6 +202,8 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
     thresholds = r.get("alert_thresholds", f.list_of(THRESHOLD))
     title = r.get("title", f.text)
     guard, session_budget = parse_guard(r), parse_session_budget(r)
+    estimate = parse_estimate(r)
+    estimate_alert = r.get("estimate_alert", percent_of_estimate)
     r.close(f.OBSIDIAN_KEYS)
     if cycle is None or appetite is None:
         return None
@@ -216,6 +221,8 @@ def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None
         title=title or "",
         guard=guard,
         session_budget=session_budget,
+        estimate=estimate,
+        estimate_alert=estimate_alert or ESTIMATE_ALERT,
         path=label,
         lines=tuple(
             (k[0], v) for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)

@@ -4,35 +4,46 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-from decimal import Decimal
+from dataclasses import replace
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from typing import Any
 
+from tokenbook.bet_history import bet_backtest
+from tokenbook.bet_history import open_bet_estimates
+from tokenbook.bet_history import plan_backtest
+from tokenbook.bet_history import session_backtest
 from tokenbook.commands.common import add_vault
+from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
+from tokenbook.commands.estimate_learn import hits_evidence
+from tokenbook.commands.estimate_learn import learned_json
+from tokenbook.commands.estimate_learn import learned_text
+from tokenbook.commands.estimate_learn import record
+from tokenbook.commands.estimate_learn import to_record
 from tokenbook.commands.estimate_text import backtest_json
 from tokenbook.commands.estimate_text import backtest_text
-from tokenbook.commands.estimate_text import money
 from tokenbook.commands.estimate_text import whatif_json
 from tokenbook.commands.estimate_text import whatif_text
+from tokenbook.commands.estimate_view import estimate_json
+from tokenbook.commands.estimate_view import line
+from tokenbook.commands.estimate_view import notes
+from tokenbook.commands.estimate_view import plan_json
+from tokenbook.commands.estimate_view import plan_total
+from tokenbook.commands.estimate_view import suggest
+from tokenbook.commands.estimate_view import suggest_text
 from tokenbook.dashboard import latest_day
 from tokenbook.dashboard import pick_cycle
 from tokenbook.errors import TokenbookError
 from tokenbook.estimates import MIN_HISTORY
-from tokenbook.estimates import Estimate
-from tokenbook.estimates import PlanEstimate
-from tokenbook.estimates import backtest
 from tokenbook.estimates import estimate_like
 from tokenbook.estimates import estimate_plan
 from tokenbook.estimates import summary
 from tokenbook.model import Cycle
+from tokenbook.model import EstimateRecord
 from tokenbook.model import Vault
-from tokenbook.money import amount
-from tokenbook.money import unpriced_json
-from tokenbook.money import unpriced_note
-from tokenbook.render import compact
-from tokenbook.stats import HIGH_Q
-from tokenbook.stats import LOW_Q
+from tokenbook.plans import local_day
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.vault import load_vault
@@ -40,7 +51,11 @@ from tokenbook.whatif import Repriced
 from tokenbook.whatif import reprice
 from tokenbook.whatif import resolve_model
 
-INTERVAL = "10th-90th percentile of the sample (linear interpolation)"
+INTERVAL = (
+    "80% split-conformal prediction interval: order statistics floor(0.1(n+1)) and "
+    "ceil(0.9(n+1)) of the sample; with fewer than 9 samples their range, which claims "
+    "(n-1)/(n+1)"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,117 +70,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--like", metavar="TAG", help="estimate a new bet from past bets with this tag")
     p.add_argument("--as-model", metavar="MODEL", help="re-price actual usage under MODEL")
     p.add_argument("--bet", metavar="BET", help="with --as-model: this bet (default: the cycle)")
-
-
-def _unpriced_json(e: Estimate) -> dict[str, Any]:
-    """What the USD figures leave out: samples with no price, and unpriced parts of the rest."""
-    return {
-        "usd_sample_size": e.usd_sample_size,
-        "left_out_unpriced": e.left_out,
-        "unpriced": e.floor,
-        **unpriced_json(e.unpriced_tokens, e.unpriced_models),
-    }
-
-
-def estimate_json(e: Estimate) -> dict[str, Any]:
-    quantiles = [LOW_Q, HIGH_Q]
-    return {
-        "name": e.name,
-        "unit": e.unit,
-        "sample_size": e.sample_size,
-        "median": money(e.usd[0]) if e.usd else None,
-        "interval": {
-            "low": money(e.usd[1]) if e.usd else None,
-            "high": money(e.usd[2]) if e.usd else None,
-            "quantiles": quantiles,
-        },
-        "tokens": {
-            "median": e.tokens[0] if e.tokens else None,
-            "interval": {
-                "low": e.tokens[1] if e.tokens else None,
-                "high": e.tokens[2] if e.tokens else None,
-                "quantiles": quantiles,
-            },
-        },
-    } | _unpriced_json(e)
-
-
-def _usd_text(e: Estimate) -> str:
-    if e.usd is None:
-        return f"{'unpriced':>7} (no {e.unit} has a price)"
-    m, lo, hi = e.usd
-    f = e.floor
-    return f"{amount(m, f):>7} ({amount(lo, f)} to {amount(hi, f)}) per {e.unit}"
-
-
-def _line(e: Estimate) -> str:
-    if not e.tokens:
-        return f"{e.name:<20} n={e.sample_size:<4} no history yet"
-    few = " (few samples)" if e.sample_size < MIN_HISTORY else ""
-    left = f"; {e.left_out} unpriced {e.unit}(s) left out of $" if e.left_out and e.usd else ""
-    return (
-        f"{e.name:<20} n={e.sample_size:<4} {_usd_text(e)}, "
-        f"{compact(e.tokens[0])} tok ({compact(e.tokens[1])} to {compact(e.tokens[2])}){few}{left}"
+    p.add_argument(
+        "--record",
+        metavar="BET",
+        help="write the estimate (of --plan, else --like, else the learned one of BET) into "
+        "the bet's file as `estimate:`",
     )
-
-
-def _notes(estimates: list[Estimate]) -> list[str]:
-    """One line naming the unpriced tokens and models behind figures marked ≥ or left out."""
-    tokens = max((e.unpriced_tokens for e in estimates), default=0)
-    models = frozenset().union(*(e.unpriced_models for e in estimates))
-    out = [unpriced_note(tokens, models)] if models else []
-    if any(e.left_out for e in estimates):
-        out.append("left out of $: sessions and bets none of whose usage has a price (never $0)")
-    return out
-
-
-def _suggest(high: Decimal, cycle: Cycle | None, floor: bool) -> dict[str, Any]:
-    """The appetite to ask for: the high end of the interval, rounded up to whole dollars (at
-    least that when the interval leaves unpriced usage out)."""
-    dollars = Decimal(math.ceil(high))
-    share = dollars * 100 / cycle.budget_usd if cycle and cycle.budget_usd else None
-    return {
-        "usd": money(dollars),
-        "percent_of_cycle": float(share.quantize(Decimal("0.1"))) if share is not None else None,
-        "cycle": cycle.id if cycle and share is not None else None,
-        "unpriced": floor,
-    }
-
-
-def _suggest_text(s: dict[str, Any]) -> str:
-    share = f" ({s['percent_of_cycle']}% of cycle {s['cycle']})" if s["cycle"] else ""
-    floor = "; at least: part of the usage has no price" if s["unpriced"] else ""
-    return f"suggested appetite: appetite_usd: {s['usd']}{share} (the interval's high end{floor})"
-
-
-def plan_json(p: PlanEstimate) -> dict[str, Any]:
-    return {
-        "terms": [{"count": n, **estimate_json(e)} for n, e in p.terms],
-        "median": money(p.usd[0]),
-        "interval": {
-            "low": money(p.usd[1]),
-            "high": money(p.usd[2]),
-            "quantiles": [LOW_Q, HIGH_Q],
-        },
-        "tokens": {"median": p.tokens[0], "interval": {"low": p.tokens[1], "high": p.tokens[2]}},
-        "sample_size": min(e.sample_size for _, e in p.terms),
-        "unpriced": p.floor,
-        "unpriced_kinds": p.unpriced_kinds,
-        "unpriced_models": sorted(frozenset().union(*(e.unpriced_models for _, e in p.terms))),
-    }
-
-
-def _plan_total(p: PlanEstimate) -> str:
-    m, lo, hi = p.usd
-    f = p.floor
-    missing = (
-        f"; no price for any past session of {', '.join(p.unpriced_kinds)}"
-        if p.unpriced_kinds
-        else ""
-    )
-    return (
-        f"total {amount(m, f)} ({amount(lo, f)} to {amount(hi, f)}; "
-        f"the terms' intervals added{missing})"
+    p.add_argument(
+        "--on", type=parse_day, metavar="DATE", help="with --record: the day (default: today)"
     )
 
 
@@ -185,41 +97,105 @@ def _whatif(vault: Vault, ledgers: LedgerSet, model: str, bet: str | None) -> tu
     return reprice(vault, rows, target), f"cycle {cycle.id}" if cycle else "all usage"
 
 
+def _plan(
+    vault: Vault, ledgers: LedgerSet, text: str, cycle: Cycle | None
+) -> tuple[dict[str, Any], list[str], EstimateRecord]:
+    plan = estimate_plan(vault, ledgers, text)
+    suggested = suggest(plan.usd[2], cycle, plan.floor)
+    tested = plan_backtest(vault, ledgers)
+    out = plan_json(plan) | {"suggested_appetite": suggested, "backtest": backtest_json(tested)}
+    lines = ["", f"plan {text!r}:"] + [f"  {n} x {line(e)}" for n, e in plan.terms]
+    lines += ["  " + plan_total(plan), "  " + suggest_text(suggested)]
+    lines.append("  " + backtest_text(tested, "done bets with earlier sessions of their kind"))
+    terms = ", ".join(f"{n} x {e.name} (n={e.sample_size})" for n, e in plan.terms)
+    floor = "at least: part of the usage has no price; " if plan.floor else ""
+    evidence = f"plan {text!r}: {terms}; {floor}{hits_evidence(tested.hits)}"
+    m, lo, hi = plan.usd
+    return out, lines, to_record(m, (lo, hi), date.min, evidence)
+
+
+def _like(
+    vault: Vault, ledgers: LedgerSet, tag: str, cycle: Cycle | None
+) -> tuple[dict[str, Any], list[str], EstimateRecord | None]:
+    like = estimate_like(vault, ledgers, tag)
+    out = estimate_json(like)
+    lines = ["", line(like)]
+    if not like.usd:
+        return out, lines, None
+    out["suggested_appetite"] = suggest(like.usd[2], cycle, like.floor)
+    lines.append("  " + suggest_text(out["suggested_appetite"]))
+    evidence = f"{like.name} (n={like.sample_size}); {hits_evidence(like.hits)}"
+    m, lo, hi = like.usd
+    return out, lines, to_record(m, (lo, hi), date.min, evidence)
+
+
+def _learned(
+    vault: Vault, ledgers: LedgerSet
+) -> tuple[dict[str, Any], list[str], dict[str, EstimateRecord]]:
+    found = open_bet_estimates(vault, ledgers)
+    tested = bet_backtest(vault, ledgers)
+    out = {
+        "bets": {b: learned_json(p, tested.hits) for b, p in found.items()},
+        "backtest": backtest_json(tested),
+    }
+    records = {}
+    for bet_id, p in found.items():
+        if p is not None:
+            i = p.interval
+            evidence = f"{p.basis}; {hits_evidence(tested.hits)}"
+            span = (i.low, i.high) if i else None
+            records[bet_id] = to_record(p.usd, span, date.min, evidence)
+    return out, learned_text(found, tested), records
+
+
+def _today(args: argparse.Namespace, vault: Vault) -> date:
+    on: date | None = args.on
+    return on or local_day(datetime.now(UTC), vault.settings.timezone)
+
+
 def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
     vault = load_vault(root)
     ledgers = load_ledgers(vault)
     if args.bet and not args.as_model:
         raise TokenbookError("--bet goes with --as-model MODEL")
+    if args.on and not args.record:
+        raise TokenbookError("--on goes with --record BET")
     cycle = pick_cycle(vault, latest_day(ledgers))
     out: dict[str, Any] = {"interval": INTERVAL}
     text: list[str] = [f"interval: {INTERVAL}"]
     estimates = summary(vault, ledgers)
     out["estimates"] = [estimate_json(e) for e in estimates]
-    text += [_line(e) for e in estimates]
-    notes = _notes(estimates)
+    text += [line(e) for e in estimates]
+    noted = notes(estimates)
+    chosen: EstimateRecord | None = None
     if args.plan:
-        plan = estimate_plan(vault, ledgers, args.plan)
-        suggested = _suggest(plan.usd[2], cycle, plan.floor)
-        out["plan"] = plan_json(plan) | {"suggested_appetite": suggested}
-        text += ["", f"plan {args.plan!r}:"] + [f"  {n} x {_line(e)}" for n, e in plan.terms]
-        text.append("  " + _plan_total(plan))
-        text.append("  " + _suggest_text(suggested))
+        out["plan"], lines, chosen = _plan(vault, ledgers, args.plan, cycle)
+        text += lines
     if args.like:
-        like = estimate_like(vault, ledgers, args.like)
-        out["like"] = estimate_json(like)
-        text += ["", _line(like)]
-        if like.usd:
-            out["like"]["suggested_appetite"] = _suggest(like.usd[2], cycle, like.floor)
-            text.append("  " + _suggest_text(out["like"]["suggested_appetite"]))
-        notes = _notes([*estimates, like])
-    b = backtest(vault, ledgers)
+        out["like"], lines, like = _like(vault, ledgers, args.like, cycle)
+        text += lines
+        chosen = chosen or like
+        noted = notes([*estimates, estimate_like(vault, ledgers, args.like)])
+    out["learned"], lines, learned = _learned(vault, ledgers)
+    text += ["", *lines] if lines else []
+    b = session_backtest(vault, ledgers)
     out["backtest"] = backtest_json(b)
-    text += ["", backtest_text(b)]
+    text += ["", backtest_text(b, f"{MIN_HISTORY + 1} sessions")]
     if args.as_model:
         repriced, scope = _whatif(vault, ledgers, args.as_model, args.bet)
         out["what_if"] = whatif_json(repriced, scope)
         text += ["", *whatif_text(repriced, scope)]
-    text += ["", *notes] if notes else []
+    text += ["", *noted] if noted else []
+    if args.record:
+        chosen = chosen or learned.get(args.record)
+        if chosen is None:
+            raise TokenbookError(
+                f"--record {args.record}: nothing to record; give --plan or --like, or wait "
+                "until the bet has a learned estimate (it needs done bets with priced usage)"
+            )
+        done = record(vault, args.record, replace(chosen, on=_today(args, vault)))
+        out["recorded"] = {"bet": args.record, "line": done.split(": ", 1)[1]}
+        text += ["", done]
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else "\n".join(text))
     return 0

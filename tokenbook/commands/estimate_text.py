@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tokenbook.estimates import MIN_HISTORY
-from tokenbook.estimates import Backtest
+from tokenbook.bet_history import Backtest
+from tokenbook.learn import Hits
 from tokenbook.money import models_text
 from tokenbook.reports import usd_text
 from tokenbook.whatif import Repriced
@@ -71,32 +71,51 @@ def whatif_text(r: Repriced, scope: str) -> list[str]:
     return out
 
 
-def backtest_json(b: Backtest) -> dict[str, Any]:
+def _pct(value: Decimal | None) -> float | None:
+    return float(value.quantize(Decimal("0.1"))) if value is not None else None
+
+
+def hits_json(h: Hits) -> dict[str, Any]:
+    """A backtest's figures: how many predictions, how many within ±20%, how many inside the
+    interval they stated, and the share those intervals claimed on average."""
     return {
-        "what": f"each session predicted from all earlier sessions (at least {MIN_HISTORY})",
-        "predictions": b.predictions,
-        "inside_interval": b.inside,
-        "coverage_percent": float(b.coverage.quantize(Decimal("0.1")))
-        if b.coverage is not None
-        else None,
-        "median_ape_percent": float(b.median_ape.quantize(Decimal("0.1")))
-        if b.median_ape is not None
-        else None,
-        "left_out_unpriced": b.left_out,
+        "predictions": h.predictions,
+        "within_20": h.within,
+        "within_20_percent": _pct(h.within_percent),
+        "inside_interval": h.inside,
+        "coverage_percent": _pct(h.inside_percent),
+        "claimed_coverage_percent": _pct(h.nominal_percent),
+        "median_ape_percent": _pct(h.median_ape),
     }
 
 
-def backtest_text(b: Backtest) -> str:
+def backtest_json(b: Backtest) -> dict[str, Any]:
+    return {"what": b.what, **hits_json(b.hits), "left_out_unpriced": b.left_out}
+
+
+def hits_text(h: Hits) -> str:
+    """The backtest in a few words, for the line under an estimate."""
+    if not h.predictions:
+        return "backtest: not enough history yet"
+    return (
+        f"backtest: {h.within_percent:.0f}% within ±20%, {h.inside_percent:.0f}% inside the "
+        f"interval (it claims {h.nominal_percent:.0f}%), n={h.predictions}"
+    )
+
+
+def backtest_text(b: Backtest, needs: str) -> str:
     left = (
-        f"\n  {b.left_out} sessions with unpriced usage left out (their cost is not known)"
+        f"\n  {b.left_out} with unpriced usage left out (their cost is not known)"
         if b.left_out
         else ""
     )
-    if not b.predictions:
-        return f"backtest: not enough history yet (needs {MIN_HISTORY + 1} sessions){left}"
-    ape = f"{b.median_ape:.0f}%" if b.median_ape is not None else "—"
+    h = b.hits
+    if not h.predictions:
+        return f"backtest ({b.what}): not enough history yet (needs {needs}){left}"
+    ape = f"{h.median_ape:.0f}%" if h.median_ape is not None else "—"
     return (
-        f"backtest: {b.inside} of {b.predictions} sessions ({b.coverage:.0f}%) fell inside the\n"
-        f"  interval predicted from all sessions before them (at least {MIN_HISTORY});\n"
-        f"  median absolute percentage error of the predicted median: {ape}{left}"
+        f"backtest ({b.what}):\n"
+        f"  {h.within} of {h.predictions} ({h.within_percent:.0f}%) within ±20% of the prediction;"
+        f" {h.inside} ({h.inside_percent:.0f}%) inside the stated interval, which claims "
+        f"{h.nominal_percent:.0f}% on average; median error {ape}{left}"
     )

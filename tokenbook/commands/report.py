@@ -26,7 +26,11 @@ from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.ordering import ORDERS
 from tokenbook.ordering import ordered
+from tokenbook.outcome_text import yields_table
+from tokenbook.outcome_view import Yield
+from tokenbook.outcomes import outcomes_of
 from tokenbook.pricing import PriceBook
+from tokenbook.report_json import bet_rows_json
 from tokenbook.report_json import blocks_json
 from tokenbook.report_json import report_json
 from tokenbook.reports import BY
@@ -114,6 +118,17 @@ def parts_as_lines(report: Report) -> Report:
     )
 
 
+def bet_yields(vault: Vault, ledgers: LedgerSet, report: Report, keep: Filter) -> dict[str, Yield]:
+    """Each bet row's outcome (from git, over the same usage as the row) and its cost."""
+    outcomes = outcomes_of(ledgers, [b.label for b in report.buckets], keep)
+    out = {}
+    for b in report.buckets:
+        bet = vault.bet(b.label)
+        done = sum(t.done for t in bet.tasks) if bet is not None else None
+        out[b.label] = Yield(outcome=outcomes[b.label], usage=b.usage, deliverables_done=done)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
     vault = load_vault(root)
@@ -141,9 +156,15 @@ def run(args: argparse.Namespace) -> int:
         if args.order:
             report = ordered(report, args.order)
         out = report_json(report)
+        yields: dict[str, Yield] = {}
+        if args.kind == "bet":
+            yields = bet_yields(vault, ledgers, report, keep)
+            out = bet_rows_json(out, yields)
         if args.kind in BY_COST and not args.order:
             report = ordered(report, "cost")
         tz = vault.settings.timezone
         text = report_table(parts_as_lines(report), bool(part), columns, ansi, tz)
+        if args.kind == "bet" and yields:
+            text = "\n\n".join([text, "\n".join(yields_table(yields, columns))]).rstrip("\n")
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
