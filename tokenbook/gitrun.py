@@ -9,7 +9,13 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-SAFE = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
+# A repository's own config can name programs git runs: none of them may run. An embedded bare
+# repository (a folder a pull request could add) is not used at all.
+SAFE = (
+    "--no-pager",
+    *("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false"),
+    *("-c", "safe.bareRepository=explicit", "-c", "core.hooksPath=/dev/null"),
+)
 TIMEOUT = 60
 
 
