@@ -40,6 +40,7 @@ class Settings:
     logs: tuple[str, ...] = ()
     alert_command: str | None = None  # run once per newly crossed threshold (sync)
     cycle_repeat: Repeat | None = None  # for cycles that do not say `repeat:` themselves
+    links: str = "markdown"  # how rendered files link bets and cycles: or "wikilinks"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

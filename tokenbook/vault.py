@@ -113,6 +113,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
     logs = r.get("logs", f.list_of(f.text))
     alert_command = r.get("alert_command", f.text)
     cycle_repeat = r.get("cycle_repeat", parse_repeat)
+    links = r.get("links", f.choice("markdown", "wikilinks"))
     if unit == "turn":
         r.problem(
             "iteration_unit",
@@ -132,6 +133,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
         logs=logs or (),
         alert_command=alert_command or None,
         cycle_repeat=cycle_repeat,
+        links=links or defaults.links,
     )
 
 
