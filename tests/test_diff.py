@@ -66,16 +66,14 @@ def test_a_pr_shows_usage_sessions_alerts_and_prices(capsys, repo, logs):
         "| Cycle | Budget | At `HEAD` | Now | Change |\n"
         "|---|--:|--:|--:|--:|\n"
         "| 2026-11 | $30.00 · 40,000,000 tok | $0.00 · 0 tok | $11.80 · 1,000,010 tok "
-        "| +$11.80 · +1,000,010 tok |\n"
+        "| +$11.80 · +1.0M tok |\n"
         "\n"
         "### Bets\n"
         "\n"
-        "| Bet | Cycle | Cost (change) | Tokens (change) | % of appetite | New sessions "
-        "| New alerts |\n"
-        "|---|---|--:|--:|--:|--:|---|\n"
-        "| auth-login | 2026-11 | $10.00 (+$10.00) | 400,010 (+400,010) | 83% (+83 pts) | 1 "
-        "| 75% |\n"
-        "| cafe-ui | 2026-11 | $1.80 (+$1.80) | 600,000 (+600,000) | 10% (+10 pts) | 1 | — |\n"
+        "| Bet | Cost (change) | Tokens (change) | % of appetite | New sessions | New alerts |\n"
+        "|---|--:|--:|--:|--:|---|\n"
+        "| auth-login | $10.00 (+$10.00) | 400,010 (+400,010) | 83% (+83 pts) | 1 | 75% |\n"
+        "| cafe-ui | $1.80 (+$1.80) | 600,000 (+600,000) | 10% (+10 pts) | 1 | — |\n"
         "\n"
         "<details>\n"
         "<summary>2 new session(s) in 2 bet(s)</summary>\n"
@@ -166,10 +164,10 @@ def test_unpriced_usage_and_a_removed_bet(capsys, repo, logs):
     assert run(capsys, "sync", "--vault", budget, "--logs", logs)[0] == 0
     (budget / "bets" / "billing-fix.md").unlink()
     out = diff(capsys, budget, "HEAD")
-    assert "| auth-login | 2026-11 | unpriced (+ unpriced) | 11,010 (+11,010) | " in out
+    assert "| auth-login | unpriced (+ unpriced) | 11,010 (+11,010) | " in out
     assert (
         "\n11,010 tokens of `claude-unknown-9` have no price in `pricing/`: every dollar figure "
         "marked ≥ counts the priced part only, and nothing here counts them as $0.\n"
     ) in out
-    assert "| billing-fix (removed) | 2026-11 | — (was $0.00) | — (was 0) | — | — | — |" in out
+    assert "| billing-fix (removed) | — (was $0.00) | — (was 0) | — | — | — |" in out
     assert "| auth-login | `s-odd` | 2026-11-03 | 11,010 | unpriced |" in out

@@ -66,14 +66,14 @@ def changed(was: BetView | None, now: BetView | None) -> bool:
     )
 
 
-def bet_row(bet_id: str, cycle: str, was: BetView | None, now: BetView | None) -> str:
+def bet_row(bet_id: str, was: BetView | None, now: BetView | None) -> str:
     if now is None:
         assert was is not None
         gone = f"— (was {cost(was.usage)}) | — (was {tokens(was.used_tokens)})"
-        return f"| {bet_id} (removed) | {cycle} | {gone} | — | — | — |"
+        return f"| {bet_id} (removed) | {gone} | — | — | — |"
     before_tok = was.used_tokens if was else 0
     money = f"{cost(now.usage)} ({usd_change(was.usage if was else None, now.usage)})"
-    count = f"{tokens(now.used_tokens)} ({signed(Decimal(now.used_tokens - before_tok), '', 0)})"
+    count = f"{tokens(now.used_tokens)} ({token_change(now.used_tokens - before_tok)})"
     share = pct(now.percent)
     if now.percent is not None:
         base = was.percent if was is not None and was.percent is not None else Decimal(0)
@@ -83,7 +83,15 @@ def bet_row(bet_id: str, cycle: str, was: BetView | None, now: BetView | None) -
     added = len(now.usage.sessions - (was.usage.sessions if was else set()))
     alerts = [t for t in now.alerts if t not in (was.alerts if was else ())]
     new_alerts = ", ".join(f"{t}%" for t in alerts) or "—"
-    return f"| {bet_id} | {cycle} | {money} | {count} | {share} | {added} | {new_alerts} |"
+    return f"| {bet_id} | {money} | {count} | {share} | {added} | {new_alerts} |"
+
+
+def token_change(value: int) -> str:
+    """`+1,234`, `+13.4M`, `±0`: exact below a million, compact above (the total is exact)."""
+    if abs(value) < 1_000_000:
+        return signed(Decimal(value), "", 0)
+    sign = "+" if value > 0 else "-"
+    return f"{sign}{Decimal(abs(value)) / 1_000_000:.1f}M"
 
 
 NewSession = tuple[str, str, str, Usage]  # first day, bet, session, its usage in the bet

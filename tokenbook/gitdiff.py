@@ -22,7 +22,7 @@ from tokenbook.difftables import changed
 from tokenbook.difftables import cost
 from tokenbook.difftables import folded
 from tokenbook.difftables import new_sessions
-from tokenbook.difftables import signed
+from tokenbook.difftables import token_change
 from tokenbook.difftables import tokens
 from tokenbook.difftables import usd
 from tokenbook.difftables import usd_change
@@ -152,8 +152,7 @@ def _cycles(rev: str, old: Side, new: Side) -> list[str]:
         if was.responses == now.responses == 0:
             continue
         before, after = was.budget_tokens(kinds), now.budget_tokens(kinds)
-        change = usd_change(was, now)
-        change += " · " + signed(Decimal(after - before), "", 0) + " tok"
+        change = f"{usd_change(was, now)} · {token_change(after - before)} tok"
         out.append(
             f"| {cycle.id} | {_budget(cycle)} | {cost(was)} · {tokens(before)} tok "
             f"| {cost(now)} · {tokens(after)} tok | {change} |"
@@ -170,9 +169,8 @@ def _bets(rev: str, old: Side, new: Side) -> list[str]:
     header = [
         "### Bets",
         "",
-        "| Bet | Cycle | Cost (change) | Tokens (change) | % of appetite | New sessions "
-        "| New alerts |",
-        "|---|---|--:|--:|--:|--:|---|",
+        "| Bet | Cost (change) | Tokens (change) | % of appetite | New sessions | New alerts |",
+        "|---|--:|--:|--:|--:|---|",
     ]
     rows: list[str] = []
     added: list[NewSession] = []
@@ -181,8 +179,7 @@ def _bets(rev: str, old: Side, new: Side) -> list[str]:
         was, now = old.view(bet_id), new.view(bet_id)
         if not changed(was, now):
             continue
-        bet = new.vault.bet(bet_id) or (old.vault.bet(bet_id) if old.vault else None)
-        rows.append(bet_row(bet_id, bet.cycle if bet is not None else "—", was, now))
+        rows.append(bet_row(bet_id, was, now))
         if now is not None:
             unpriced += Money(
                 unpriced_tokens=now.usage.unpriced_tokens,
