@@ -123,8 +123,7 @@ def test_the_example_vault_fits_githubs_page(capsys, tmp_path, assets):
     assert "<summary>" in pr
     assert (
         "| data-pipeline | ≥$5.99 (+$5.99 + unpriced) | 13,383,835 (+13.4M) | ≥134% (+134 pts) "
-        "| 2 | 75%, 90%, 100% |"
-        in pr
+        "| 2 | 75%, 90%, 100% |" in pr
     )
     assert_fits(show(pr, "diff", tmp_path, assets), "diff", assets)
 
