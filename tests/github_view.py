@@ -10,6 +10,7 @@ CSS rules that decide table width is used and mermaid blocks stay source) and Ch
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -27,6 +28,7 @@ from markdown_it import MarkdownIt
 WIDTH = 1012  # GitHub's content width for a file or a comment
 PADDING = 32
 NPM_PACKAGES = ("mermaid@11", "github-markdown-css@5")
+# Read when the tests are collected, before conftest gives each test a HOME of its own.
 CACHE = Path(os.environ.get("TOKENBOOK_NPM_CACHE", Path.home() / ".cache" / "tokenbook-tests"))
 CHROMIUM_FLAGS = (
     "--headless",
@@ -101,18 +103,21 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def assets() -> Assets:
-    """The npm packages from the cache, installed there first when npm can."""
+def assets(install: bool = True) -> Assets:
+    """The npm packages from the cache, installed there first when asked and npm can (a failed
+    or slow install leaves the fallbacks)."""
     root = CACHE / "npm"
     modules = root / "node_modules"
-    if not (modules / "mermaid").is_dir() and shutil.which("npm"):
+    if install and not (modules / "mermaid").is_dir() and shutil.which("npm"):
         root.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(root), *NPM_PACKAGES],
-            capture_output=True,
-            check=False,
-            timeout=300,
-        )
+        command = ["npm", "install", "--no-audit", "--no-fund", "--fetch-retries=1"]
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            subprocess.run(
+                [*command, "--prefix", str(root), *NPM_PACKAGES],
+                capture_output=True,
+                check=False,
+                timeout=300,
+            )
     css_file = modules / "github-markdown-css" / "github-markdown-light.css"
     js = modules / "mermaid" / "dist" / "mermaid.min.js"
     css = css_file.read_text(encoding="utf-8") if css_file.is_file() else FALLBACK_CSS

@@ -34,7 +34,8 @@ CUTOFF = "2026-11-12"  # the PR's base: the example's records before this day
 
 @pytest.fixture(scope="module")
 def assets() -> github_view.Assets:
-    return github_view.assets()
+    """GitHub's stylesheet and mermaid, installed only where a browser will use them."""
+    return github_view.assets(install=BROWSER is not None)
 
 
 def example_pr(capsys: Any, tmp_path: Path) -> str:
