@@ -85,7 +85,8 @@ def test_without_repeat_a_cycle_ends_and_today_is_in_none(vault):
         f"days) to {vault / 'cycles' / '2026-11.md'}"
     )
     assert cycle_warning(v, date(2026, 10, 1)) == (
-        "today (2026-10-01) is in no cycle: the first, `2026-11`, starts on 2026-11-02"
+        "today (2026-10-01) is in no cycle: the first, `2026-11`, starts on 2026-11-02; add a "
+        "cycle file under cycles/ that holds it to count that usage against a budget"
     )
 
 

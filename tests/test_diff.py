@@ -63,23 +63,27 @@ def test_a_pr_shows_usage_sessions_alerts_and_prices(capsys, repo, logs):
         "\n"
         "### Cycles\n"
         "\n"
-        "| cycle | at `HEAD` | now | budget |\n"
-        "| --- | --- | --- | --- |\n"
-        "| [[2026-11]] | $0.00 · 0 tok | $11.80 · 1,000,010 tok | $30.00 / 40,000,000 tok |\n"
+        "| Cycle | Budget | At `HEAD` | Now | Change |\n"
+        "|---|--:|--:|--:|--:|\n"
+        "| 2026-11 | $30.00 · 40,000,000 tok | $0.00 · 0 tok | $11.80 · 1,000,010 tok "
+        "| +$11.80 · +1.0M tok |\n"
         "\n"
         "### Bets\n"
         "\n"
-        "| bet | cycle | at `HEAD` | now | change | new sessions | new alerts |\n"
-        "| --- | --- | --- | --- | --- | --- | --- |\n"
-        "| [[auth-login]] | [[2026-11]] | $0.00 · 0 tok · 0% | $10.00 · 400,010 tok · 83% "
-        "| +$10.00 · +400,010 tok · +83 pts | 1 | 75% |\n"
-        "| [[cafe-ui]] | [[2026-11]] | $0.00 · 0 tok · 0% | $1.80 · 600,000 tok · 10% "
-        "| +$1.80 · +600,000 tok · +10 pts | 1 | — |\n"
+        "| Bet | Cost (change) | Tokens (change) | % of appetite | New sessions | New alerts |\n"
+        "|---|--:|--:|--:|--:|---|\n"
+        "| auth-login | $10.00 (+$10.00) | 400,010 (+400,010) | 83% (+83 pts) | 1 | 75% |\n"
+        "| cafe-ui | $1.80 (+$1.80) | 600,000 (+600,000) | 10% (+10 pts) | 1 | — |\n"
         "\n"
-        "New sessions:\n"
+        "<details>\n"
+        "<summary>2 new session(s) in 2 bet(s)</summary>\n"
         "\n"
-        "- [[auth-login]]: `s-auth`\n"
-        f"- [[cafe-ui]]: `{session}`\n"
+        "| Bet | Session | First day | Tokens | Cost (priced) |\n"
+        "|---|---|---|--:|--:|\n"
+        "| auth-login | `s-auth` | 2026-11-03 | 400,010 | $10.00 |\n"
+        f"| cafe-ui | `{session}` | 2026-11-05 | 600,000 | $1.80 |\n"
+        "\n"
+        "</details>\n"
         "\n"
         "### Price changes\n"
         "\n"
@@ -119,3 +123,51 @@ def test_an_unknown_revision_or_no_repository_is_one_clean_line(capsys, repo, va
     assert code == 1
     assert err.startswith(f"{vault}:0: git rev-parse --show-toplevel failed: ")
     assert "Traceback" not in err
+
+
+def test_a_bet_whose_cost_alone_changed_is_listed(capsys, repo, logs):
+    """cafe-ui's appetite is in tokens: a new price moves its cost, not its percentage."""
+    git, top, budget = repo
+    line = assistant(
+        "m1",
+        session="s-cafe",
+        cwd="/home/dev/src/café-ui",
+        branch="main",
+        model="claude-sonnet-4-5",
+        output=1000,
+    )
+    write_log(logs, "p/c.jsonl", [line])
+    assert run(capsys, "sync", "--vault", budget, "--logs", logs)[0] == 0
+    git.commit_all(top, "usage")
+    pricing = budget / "pricing" / "anthropic.md"
+    text = pricing.read_text()
+    assert "claude-sonnet-4-5" in text
+    before = report(capsys, budget, "session")["rows"][0]["cost_usd"]
+    sonnet = text.index("match: claude-sonnet-4-5*")
+    output = text.index("output: 15", text.index("from: 2026-05-01", sonnet))
+    pricing.write_text(text[:output] + "output: 30" + text[output + len("output: 15") :])
+    after = report(capsys, budget, "session")["rows"][0]["cost_usd"]
+    assert before != after
+    out = diff(capsys, budget, "HEAD")
+    rows = [ln for ln in out.splitlines() if ln.startswith("| cafe-ui |")]
+    assert len(rows) == 1
+    assert "(±0 pts)" in rows[0]  # the share of the appetite did not move
+    assert "(+$0.02)" in rows[0]  # 1,000 output tokens at $15 more per million
+    assert "| 0 | — |" in rows[0]  # no new session, no new alert
+    assert "<details>" not in out
+
+
+def test_unpriced_usage_and_a_removed_bet(capsys, repo, logs):
+    _, _, budget = repo
+    odd = assistant("m1", session="s-odd", model="claude-unknown-9", output=5000)
+    write_log(logs, "p/a.jsonl", [odd])
+    assert run(capsys, "sync", "--vault", budget, "--logs", logs)[0] == 0
+    (budget / "bets" / "billing-fix.md").unlink()
+    out = diff(capsys, budget, "HEAD")
+    assert "| auth-login | unpriced (+ unpriced) | 11,010 (+11,010) | " in out
+    assert (
+        "\n11,010 tokens of `claude-unknown-9` have no price in `pricing/`: every dollar figure "
+        "marked ≥ counts the priced part only, and nothing here counts them as $0.\n"
+    ) in out
+    assert "| billing-fix (removed) | — (was $0.00) | — (was 0) | — | — | — |" in out
+    assert "| auth-login | `s-odd` | 2026-11-03 | 11,010 | unpriced |" in out

@@ -232,7 +232,7 @@ def seeded(capsys: Any, git: Git, tmp_path: Path) -> tuple[Path, str]:
         assert (seed / name).is_file(), name
     assert "ledgers/*.md merge=union" in (seed / ".gitattributes").read_text().splitlines()
     assert ".tokenbook.lock" in (seed / ".gitignore").read_text()
-    assert f"[[{month}]]" in (seed / "cost-dashboard.md").read_text()
+    assert f"[{month}](cycles/{month}.md)" in (seed / "cost-dashboard.md").read_text()
     code, out, err = run(capsys, "check", "--vault", seed)
     assert code == 0, err
     assert "ok: 1 cycle(s), 2 bet(s)" in out
@@ -432,5 +432,10 @@ def test_logged_entries_and_assignments_merge_both_ways(capsys, git, seeded, tmp
     # The PR view of B's side: A's sessions arrive (`shared` was B's too), maintenance is as it was.
     code, out, err = run(capsys, "diff", before_merge, "--vault", b)
     assert (code, err) == (0, "")
-    assert out.endswith("New sessions:\n\n- [[first-feature]]: `a-feat`, `a-fix`\n")
-    assert "[[maintenance]]" not in out
+    assert out.endswith(
+        "<details>\n<summary>2 new session(s) in 1 bet(s)</summary>\n\n"
+        "| Bet | Session | First day | Tokens | Cost (priced) |\n|---|---|---|--:|--:|\n"
+        "| first-feature | `a-feat` | 2026-11-01 | 9,648 | $0.04 |\n"
+        "| first-feature | `a-fix` | 2026-11-02 | 3,422 | $0.02 |\n\n</details>\n"
+    )
+    assert "| maintenance |" not in out

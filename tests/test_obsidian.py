@@ -85,19 +85,45 @@ def test_every_frontmatter_key_and_value_reads_cleanly(rendered):
     assert seen >= 15
 
 
-def test_bets_link_their_cycle_and_rendered_files_link_both(rendered):
+def test_with_wikilinks_bets_link_their_cycle_and_rendered_files_link_both(capsys, rendered):
+    settings = rendered / "tokenbook.md"
+    settings.write_text(
+        settings.read_text().replace("timezone: UTC\n", "timezone: UTC\nlinks: wikilinks\n")
+    )
+    assert run(capsys, "render", "--vault", rendered)[0] == 0
     bet = frontmatter(rendered / "bets" / "auth-login.md")
     assert bet is not None
     assert bet["cycle"] == "[[2026-11]]"
     assert bet["match"] == [{"branch": "feature/auth-*"}]
     dashboard = (rendered / "cost-dashboard.md").read_text()
-    assert "[[2026-11]]" in dashboard
+    assert "## Cycle [[2026-11]]" in dashboard
     for path in sorted((rendered / "bets").glob("*.md")):
         assert f"[[{path.stem}]]" in dashboard, path.stem
+        assert f"| [[progress/{path.stem}]] |" in dashboard, path.stem
         progress = (rendered / "progress" / path.name).read_text()
-        assert f"[[{path.stem}]]" in progress
-        assert "[[2026-11]]" in progress
+        assert f"Bet: [[{path.stem}]], cycle [[2026-11]] (" in progress
+    assert "](" not in dashboard  # no markdown link is left
     assert "usage of bet [[auth-login]]" in (rendered / "ledgers" / "auth-login.md").read_text()
+
+
+MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)]+)\)")
+
+
+def test_markdown_links_by_default_lead_to_the_files_from_where_they_are(rendered):
+    """GitHub and Obsidian both follow a relative markdown link: every one in a rendered file
+    names a file that exists, relative to the file that holds it."""
+    rendered_files = [rendered / "cost-dashboard.md", *sorted((rendered / "progress").glob("*.md"))]
+    seen = set()
+    for path in rendered_files:
+        text = path.read_text()
+        body = text.split("\n---\n", 1)[-1] if text.startswith("---\n") else text
+        assert "[[" not in body, path  # the frontmatter keeps Obsidian's properties
+        for label, target in MD_LINK.findall(body):
+            assert (path.parent / target).resolve().is_file(), (path.name, label, target)
+            seen.add(str((path.parent / target).resolve().relative_to(rendered.resolve())))
+    bets = {f"bets/{p.name}" for p in (rendered / "bets").glob("*.md")}
+    progress = {f"progress/{p.name}" for p in (rendered / "progress").glob("*.md")}
+    assert seen == {"cycles/2026-11.md", *bets, *progress}
 
 
 def test_a_plain_cycle_id_is_accepted_as_well_as_a_wikilink(capsys, rendered):

@@ -82,7 +82,7 @@ def test_installed_wheel_inits_and_renders_with_its_own_templates(
     vault = work / "v"
     (cycle,) = (vault / "cycles").glob("*.md")
     dashboard = (vault / "cost-dashboard.md").read_text()
-    assert f"## Cycle [[{cycle.stem}]]" in dashboard
+    assert f"## Cycle [{cycle.stem}](cycles/{cycle.stem}.md)" in dashboard
     assert "rendered-by-the-installed-template" in dashboard
     assert (vault / "pricing/anthropic.md").read_bytes() == (
         site / "tokenbook/_data/pricing/anthropic.md"

@@ -49,7 +49,8 @@ def test_a_team_history_syncs_checks_and_renders_exactly(capsys, tmp_path, logs)
     assert totals["total_tokens"] == built.tokens + 10 + 100 + 1000 + 5000
     assert "new" in (vault / "ledgers" / f"{bet}.md").read_text(encoding="utf-8")
     assert (vault / "progress" / f"{bet}.md").is_file()
-    assert f"[[{last:%Y-%m}]]" in (vault / "cost-dashboard.md").read_text(encoding="utf-8")
+    month = f"{last:%Y-%m}"
+    assert f"[{month}](cycles/{month}.md)" in (vault / "cost-dashboard.md").read_text("utf-8")
 
     before = snapshot(vault)
     assert run(capsys, "sync", "--vault", vault, "--logs", logs)[0] == 0

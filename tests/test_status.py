@@ -45,7 +45,10 @@ def test_burn_rate_projection_interval_and_run_out_date(capsys, tmp_path, logs):
     # 400k tokens left at 600k/7 a day: 4.67 days, so the appetite is gone on day 5 after 11-09.
     assert a["runs_out_on"] == "2026-11-14"
     dashboard = (vault / "cost-dashboard.md").read_text()
-    assert "| [[alpha]] | 3 of 7 | 200.0k tok, $2.00 | 1.1M (600.0k\u20132.0M) |" in dashboard
+    assert (
+        "| [alpha](bets/alpha.md) | 3 of 7 | $2.00 · 200.0k tok | $11.14 · 1.1M tok |" in dashboard
+    )
+    assert "| alpha | $6.00 to $20.40 | 600.0k to 2.0M |" in dashboard
 
 
 def test_a_bet_burning_faster_than_its_own_history_is_flagged(capsys, tmp_path, logs):
@@ -96,6 +99,6 @@ def test_over_typical_against_similar_bets_and_the_dashboard_alerts(capsys, tmp_
     assert "burns 9.0x the median of similar bets (gamma)" in a["warnings"]
     dashboard = (vault / "cost-dashboard.md").read_text()
     assert (
-        "- 🟠 **warning**: [[alpha]] is at 90% of its appetite (crossed 75%, 90%). "
+        "- 🟠 **warning**: [alpha](bets/alpha.md) is at 90% of its appetite (crossed 75%, 90%). "
         "At its recent pace the appetite runs out on 2026-11-05."
     ) in dashboard

@@ -131,12 +131,17 @@ def current_cycle(vault: Vault, today: date) -> Cycle | None:
     return next((c for c in upcoming(vault, today) if c.contains(today)), None)
 
 
-def cycle_warning(vault: Vault, today: date) -> str | None:
-    """One line for sync, status and the dashboard when today is in no cycle; None when it is."""
+def cycle_warning(
+    vault: Vault, today: date, *, what: str = "today", relative: bool = False
+) -> str | None:
+    """One line for sync, status and the dashboard when `today` is in no cycle, with the fix;
+    None when it is. `what` names the day (the dashboard says "the latest usage day");
+    `relative` names files from the vault's root (a committed file holds no machine's paths)."""
     if current_cycle(vault, today) is not None:
         return None
-    where = f"today ({today}) is in no cycle"
-    unassigned = "usage from today on goes to `unassigned` until a cycle holds it"
+    where = f"{what} ({today}) is in no cycle"
+    since = "today" if what == "today" else str(today)
+    unassigned = f"usage from {since} on goes to `unassigned` until a cycle holds it"
     last = last_cycle(vault)
     if last is None:
         return f"{where}: the vault has none; add one under cycles/ (see docs/cycles.md)"
@@ -144,12 +149,15 @@ def cycle_warning(vault: Vault, today: date) -> str | None:
         return (
             f"{where}: the last one, `{last.id}`, ended on {last.end}; {unassigned}. Run "
             f"`tokenbook cycle next --repeat monthly` to write the next, or add `repeat: "
-            f"monthly` (or weekly, every N days) to {last.path}"
+            f"monthly` (or weekly, every N days) to {_file(vault, last, relative)}"
         )
     after = [c for c in [*vault.cycles, *upcoming(vault, today)] if c.start > today]
     before = [c for c in vault.cycles if c.end < today]
     if not before:
-        return f"{where}: the first, `{after[0].id}`, starts on {after[0].start}"
+        return (
+            f"{where}: the first, `{after[0].id}`, starts on {after[0].start}; add a cycle "
+            "file under cycles/ that holds it to count that usage against a budget"
+        )
     prev = max(before, key=lambda c: c.end)
     if not after:
         return f"{where}: the last one, `{prev.id}`, ended on {prev.end}; {unassigned}"
@@ -158,6 +166,16 @@ def cycle_warning(vault: Vault, today: date) -> str | None:
         f"{where}: `{prev.id}` ended on {prev.end} and `{nxt.id}` starts on {nxt.start} "
         f"(a cooldown?); {unassigned}"
     )
+
+
+def _file(vault: Vault, cycle: Cycle, relative: bool) -> str:
+    """The cycle's file: as loaded, or from the vault's root."""
+    if not relative:
+        return cycle.path
+    try:
+        return Path(cycle.path).relative_to(vault.root).as_posix()
+    except ValueError:
+        return f"cycles/{cycle.id}.md"
 
 
 def derived_ids(vault: Vault, count: int = 24) -> dict[str, Cycle]:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from tokenbook.breakdown import Line
+from tokenbook.breakdown import breakdown
+from tokenbook.breakdown import top_sessions
+from tokenbook.burnup import Burnup
+from tokenbook.burnup import burnup
+from tokenbook.cycles import current_cycle
+from tokenbook.cycles import cycle_warning
+from tokenbook.daily import daily_totals
+from tokenbook.daily import typical_warnings
+from tokenbook.daily import window_unpriced
 from tokenbook.ledger import ITERATION
 from tokenbook.ledger import MANUAL_SOURCE
 from tokenbook.ledger import LedgerRow
@@ -19,13 +29,13 @@ from tokenbook.model import Cycle
 from tokenbook.model import Vault
 from tokenbook.pace import Daily
 from tokenbook.pace import Pace
-from tokenbook.pace import over_typical
 from tokenbook.pace import pace
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Usage
-from tokenbook.stats import median
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
+from tokenbook.unpriced_usage import Unpriced
+from tokenbook.unpriced_usage import unpriced_usage
 from tokenbook.whatif import Suggestion
 from tokenbook.whatif import suggest_cheaper
 
@@ -39,15 +49,6 @@ def level(threshold: int) -> str:
     if threshold >= 90:
         return "warning"
     return "info"
-
-
-@dataclass(slots=True)
-class Line:
-    """One labelled total in a breakdown table."""
-
-    label: str
-    usage: Usage = field(default_factory=Usage)
-    extra: str = ""
 
 
 @dataclass(slots=True)
@@ -66,6 +67,7 @@ class BetView:
     tasks_done: int = 0
     tasks_total: int = 0
     pace: Pace | None = None
+    pace_floor: bool = False  # the pace window holds unpriced usage: its dollars are a floor
     daily: dict[date, Daily] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # "over typical" and the like
     cheaper: Suggestion | None = None  # when the appetite runs low
@@ -98,6 +100,10 @@ class Dashboard:
     projected_usd: Decimal | None = None
     projected_tokens: int | None = None
     pace: Pace | None = None
+    pace_floor: bool = False
+    burnup: Burnup | None = None
+    cycle_warning: str | None = None  # the day shown is in no cycle: what to do about it
+    cycle_href: str = ""  # the cycle's file from the vault's root; "" for one made by `repeat:`
     bets: list[BetView] = field(default_factory=list)
     unassigned: BetView | None = None
     models: list[Line] = field(default_factory=list)
@@ -106,7 +112,8 @@ class Dashboard:
     daily: list[Line] = field(default_factory=list)
     sessions: list[Line] = field(default_factory=list)
     all_time: Usage = field(default_factory=Usage)
-    unpriced: list[str] = field(default_factory=list)
+    unpriced: list[str] = field(default_factory=list)  # every reason, one per model and day
+    unpriced_usage: list[Unpriced] = field(default_factory=list)  # grouped by model and reason
 
 
 def latest_day(ledgers: LedgerSet) -> date | None:
@@ -114,16 +121,35 @@ def latest_day(ledgers: LedgerSet) -> date | None:
 
 
 def pick_cycle(vault: Vault, as_of: date | None) -> Cycle | None:
-    """The cycle holding `as_of`, else the last one started before it, else the first."""
+    """The cycle that holds `as_of` (`cycles.current_cycle`, as `status` and `cycle list` say:
+    the next cycle a repeating one makes counts); when none does, the last one that started
+    before it (the dashboard then warns), else the first."""
     if not vault.cycles:
         return None
     if as_of is None:
         return vault.cycles[0]
-    holding = [c for c in vault.cycles if c.contains(as_of)]
-    if holding:
-        return holding[-1]
+    current = current_cycle(vault, as_of)
+    if current is not None:
+        return current
     started = [c for c in vault.cycles if c.start <= as_of]
-    return started[-1] if started else vault.cycles[0]
+    return max(started, key=lambda c: (c.start, c.id)) if started else vault.cycles[0]
+
+
+def cycle_notice(vault: Vault, ledgers: LedgerSet) -> str | None:
+    """The line sync prints when the latest usage day is in no cycle (the dashboard shows it
+    too), with the fix; None when a cycle holds it or there is no usage."""
+    day = latest_day(ledgers)
+    return None if day is None else cycle_warning(vault, day, what="the latest usage day")
+
+
+def cycle_href(vault: Vault, cycle: Cycle | None) -> str:
+    """The cycle's file from the vault's root, for a link; "" when it has none yet."""
+    if cycle is None or cycle.derived_from or not cycle.path:
+        return ""
+    try:
+        return Path(cycle.path).relative_to(vault.root).as_posix()
+    except ValueError:
+        return ""
 
 
 def _ratio(used: Decimal | int, budget: Decimal | int | None) -> Decimal | None:
@@ -174,19 +200,6 @@ def bet_view(
     return view
 
 
-def daily_totals(
-    rows: list[LedgerRow], book: PriceBook, kinds: tuple[str, ...]
-) -> dict[date, Daily]:
-    """Budget tokens and priced USD per day."""
-    days: dict[date, Daily] = {}
-    for row in rows:
-        d = days.get(row.date, Daily())
-        usd = book.price(row).usd or Decimal(0)
-        tokens = sum(getattr(row.tokens, k) for k in kinds)
-        days[row.date] = Daily(tokens=d.tokens + tokens, usd=d.usd + usd)
-    return days
-
-
 def add_pace(
     view: BetView, vault: Vault, rows: list[LedgerRow], book: PriceBook, as_of: date
 ) -> None:
@@ -197,53 +210,18 @@ def add_pace(
     used = Daily(tokens=view.used_tokens, usd=view.usage.priced_usd)
     appetite = (view.appetite_tokens, view.appetite_usd)
     view.pace = pace(view.daily, used, cycle.start, cycle.end, as_of, appetite)
-
-
-def _burn(days: dict[date, Daily], before: date = date.max) -> Decimal | None:
-    """Budget tokens per active day, over the days before `before`."""
-    active = [d.tokens for day, d in days.items() if day < before and d.tokens]
-    return Decimal(sum(active)) / len(active) if active else None
-
-
-def _typical_warnings(views: list[BetView], min_days: int = 3) -> None:
-    """Warn when a bet's recent burn is well above its own earlier pace or similar bets'."""
-    for v in views:
-        p = v.pace
-        if p is None or v.bet is None or not p.active_days:
-            continue
-        recent = Decimal(p.burn_tokens)
-        earlier = [d for d in v.daily if d < p.window_start and v.daily[d].tokens]
-        own = _burn(v.daily, p.window_start) if len(earlier) >= min_days else None
-        ratio = over_typical(recent, own)
-        if ratio is not None:
-            v.warnings.append(f"burns {ratio:.1f}x its own earlier pace per active day")
-        peers = [
-            b
-            for b in views
-            if b is not v and b.bet and set(b.bet.tags) & set(v.bet.tags) and b.daily
-        ]
-        burns = sorted(x for x in (_burn(b.daily) for b in peers) if x is not None)
-        if burns:
-            ratio = over_typical(recent, median(burns))
-            if ratio is not None:
-                names = ", ".join(sorted(b.id for b in peers))
-                v.warnings.append(f"burns {ratio:.1f}x the median of similar bets ({names})")
-
-
-def _breakdown(placed: list[Placed], book: PriceBook, label: Callable[[Placed], str]) -> list[Line]:
-    lines: dict[str, Line] = {}
-    for p in placed:
-        lines.setdefault(label(p), Line(label(p))).usage.add(p.row, book)
-    return sorted(
-        lines.values(), key=lambda ln: (-(ln.usage.priced_usd), -ln.usage.tokens.total, ln.label)
-    )
+    view.pace_floor = window_unpriced(rows, book, view.pace)
 
 
 def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> Dashboard:
+    """The dashboard as of `as_of` (`status`: today), by default the latest usage day."""
     book = PriceBook(vault)
+    what = "today" if as_of else "the latest usage day"
     as_of = as_of or latest_day(ledgers)
     cycle = pick_cycle(vault, as_of)
-    dash = Dashboard(vault=vault, as_of=as_of, cycle=cycle)
+    dash = Dashboard(vault=vault, as_of=as_of, cycle=cycle, cycle_href=cycle_href(vault, cycle))
+    if as_of is not None:
+        dash.cycle_warning = cycle_warning(vault, as_of, what=what, relative=True)
     by_ledger = ledgers.by_ledger()
     for placed in ledgers.rows.values():
         dash.all_time.add(placed.row, book)
@@ -251,7 +229,7 @@ def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None)
     if as_of is not None:
         for view in views:
             add_pace(view, vault, by_ledger.get(view.id, []), book, as_of)
-        _typical_warnings(views)
+        typical_warnings(views)
     dash.bets = [v for v in views if cycle is None or v.bet is None or v.bet.cycle == cycle.id]
     in_cycle = [p for p in ledgers.rows.values() if cycle is None or cycle.contains(p.row.date)]
     if as_of is not None:
@@ -268,24 +246,15 @@ def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None)
     for p in in_cycle:
         dash.used.add(p.row, book)
     dash.used_tokens = dash.used.budget_tokens(vault.settings.budget_kinds)
-    dash.models = _breakdown(in_cycle, book, lambda p: p.row.model)
-    dash.projects = _breakdown(in_cycle, book, lambda p: p.row.project or "(no project)")
-    dash.agents = _breakdown(in_cycle, book, lambda p: p.row.agent)
-    dash.sessions = _top_sessions(in_cycle, book)
+    dash.models = breakdown(in_cycle, book, lambda p: p.row.model)
+    dash.projects = breakdown(in_cycle, book, lambda p: p.row.project or "(no project)")
+    dash.agents = breakdown(in_cycle, book, lambda p: p.row.agent)
+    dash.sessions = top_sessions(in_cycle, book)
     dash.unpriced = sorted(dash.used.unpriced)
+    dash.unpriced_usage = unpriced_usage((p.row for p in in_cycle), book)
     if cycle is not None and as_of is not None:
         _pace(dash, cycle, as_of, in_cycle, book)
     return dash
-
-
-def _top_sessions(placed: list[Placed], book: PriceBook, limit: int = 10) -> list[Line]:
-    lines = _breakdown(placed, book, lambda p: p.row.session)
-    bets: dict[str, set[str]] = {}
-    for p in placed:
-        bets.setdefault(p.row.session, set()).add(p.ledger)
-    for line in lines:
-        line.extra = ", ".join(sorted(bets[line.label]))
-    return lines[:limit]
 
 
 def _pace(
@@ -311,3 +280,5 @@ def _pace(
     budget = (cycle.budget_tokens, cycle.budget_usd)
     days_ = daily_totals([p.row for p in placed], book, kinds)
     dash.pace = pace(days_, used, cycle.start, cycle.end, as_of, budget)
+    dash.pace_floor = window_unpriced([p.row for p in placed], book, dash.pace)
+    dash.burnup = burnup(cycle, days_, as_of, bool(dash.used.unpriced))

@@ -17,11 +17,23 @@ from pathlib import Path
 from tokenbook.branch_outcome import branch_markdown
 from tokenbook.dashboard import BetView
 from tokenbook.dashboard import bet_view
+from tokenbook.difftables import NewSession
+from tokenbook.difftables import bet_row
+from tokenbook.difftables import changed
+from tokenbook.difftables import cost
+from tokenbook.difftables import folded
+from tokenbook.difftables import new_sessions
+from tokenbook.difftables import token_change
+from tokenbook.difftables import tokens
+from tokenbook.difftables import usd
+from tokenbook.difftables import usd_change
 from tokenbook.errors import TokenbookError
+from tokenbook.filters import unpriced_line
 from tokenbook.model import PRICE_KINDS
 from tokenbook.model import Cycle
 from tokenbook.model import ModelPrice
 from tokenbook.model import Vault
+from tokenbook.money import Money
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Usage
 from tokenbook.store import LedgerSet
@@ -112,48 +124,6 @@ def diff_markdown(root: Path, rev: str, branch: str | None = None) -> str:
         return _markdown(rev, old, new, branch_markdown(new.vault, new.ledgers, rev, branch))
 
 
-def _usd(value: Decimal | None) -> str:
-    return "—" if value is None else f"${value:,.2f}"
-
-
-def _pct(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:.0f}%"
-
-
-def _tokens(value: int) -> str:
-    return f"{value:,}"
-
-
-def _figure(view: BetView | None) -> str:
-    if view is None:
-        return "—"
-    cost = _usd(view.usage.priced_usd) + ("+" if view.usage.unpriced else "")
-    return f"{cost} · {_tokens(view.used_tokens)} tok · {_pct(view.percent)}"
-
-
-def _change(old: BetView | None, new: BetView | None) -> str:
-    before_usd = old.usage.priced_usd if old else Decimal(0)
-    after_usd = new.usage.priced_usd if new else Decimal(0)
-    before_tok = old.used_tokens if old else 0
-    after_tok = new.used_tokens if new else 0
-    parts = [
-        _signed(after_usd - before_usd, "$", 2),
-        _signed(Decimal(after_tok - before_tok), "", 0),
-    ]
-    parts[1] += " tok"
-    if new is not None and new.percent is not None:
-        was = old.percent if old is not None and old.percent is not None else Decimal(0)
-        parts.append(_signed(new.percent - was, "", 0) + " pts")
-    return " · ".join(parts)
-
-
-def _signed(value: Decimal, unit: str, places: int) -> str:
-    """`+$0.34`, `-$0.31`, `±$0.00` (a change that rounds to zero has no sign)."""
-    rounded = round(value, places)
-    sign = "±" if rounded == 0 else "+" if rounded > 0 else "-"
-    return f"{sign}{unit}{abs(rounded):,.{places}f}"
-
-
 def _markdown(rev: str, old: Side, new: Side, branch: list[str]) -> str:
     assert new.vault is not None
     lines = [f"## Token budget since `{rev}`", ""]
@@ -166,26 +136,32 @@ def _markdown(rev: str, old: Side, new: Side, branch: list[str]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _budget(cycle: Cycle) -> str:
+    parts = [
+        *([usd(cycle.budget_usd)] if cycle.budget_usd is not None else []),
+        *([f"{cycle.budget_tokens:,} tok"] if cycle.budget_tokens is not None else []),
+    ]
+    return " · ".join(parts) or "—"
+
+
 def _cycles(rev: str, old: Side, new: Side) -> list[str]:
     assert new.vault is not None
     kinds = new.vault.settings.budget_kinds
-    out = ["### Cycles", "", f"| cycle | at `{rev}` | now | budget |", "| --- | --- | --- | --- |"]
+    out = [
+        "### Cycles",
+        "",
+        f"| Cycle | Budget | At `{rev}` | Now | Change |",
+        "|---|--:|--:|--:|--:|",
+    ]
     for cycle in new.vault.cycles:
         was, now = old.cycle_usage(cycle), new.cycle_usage(cycle)
         if was.responses == now.responses == 0:
             continue
-        budget = " / ".join(
-            x
-            for x in (
-                _usd(cycle.budget_usd) if cycle.budget_usd is not None else "",
-                f"{cycle.budget_tokens:,} tok" if cycle.budget_tokens is not None else "",
-            )
-            if x
-        )
+        before, after = was.budget_tokens(kinds), now.budget_tokens(kinds)
+        change = f"{usd_change(was, now)} · {token_change(after - before)} tok"
         out.append(
-            f"| [[{cycle.id}]] | {_usd(was.priced_usd)} · {_tokens(was.budget_tokens(kinds))} tok "
-            f"| {_usd(now.priced_usd)} · {_tokens(now.budget_tokens(kinds))} tok "
-            f"| {budget or '—'} |"
+            f"| {cycle.id} | {_budget(cycle)} | {cost(was)} · {tokens(before)} tok "
+            f"| {cost(now)} · {tokens(after)} tok | {change} |"
         )
     return [*out, ""] if len(out) > 4 else []
 
@@ -193,37 +169,36 @@ def _cycles(rev: str, old: Side, new: Side) -> list[str]:
 def _bets(rev: str, old: Side, new: Side) -> list[str]:
     assert new.ledgers is not None
     assert new.vault is not None
-    ids = sorted({b.id for b in new.vault.bets} | set(new.ledgers.by_ledger()))
+    ids = {b.id for b in new.vault.bets} | set(new.ledgers.by_ledger())
+    if old.vault is not None and old.ledgers is not None:
+        ids |= {b.id for b in old.vault.bets} | set(old.ledgers.by_ledger())
     header = [
         "### Bets",
         "",
-        f"| bet | cycle | at `{rev}` | now | change | new sessions | new alerts |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| Bet | Cost (change) | Tokens (change) | % of appetite | New sessions | New alerts |",
+        "|---|--:|--:|--:|--:|---|",
     ]
-    rows, sessions = [], []
-    for bet_id in ids:
+    rows: list[str] = []
+    added: list[NewSession] = []
+    unpriced = Money()
+    for bet_id in sorted(ids):
         was, now = old.view(bet_id), new.view(bet_id)
-        if now is None:
+        if not changed(was, now):
             continue
-        added = sorted(now.usage.sessions - (was.usage.sessions if was else set()))
-        alerts = [t for t in now.alerts if t not in (was.alerts if was else ())]
-        same = was is not None and now.usage.tokens == was.usage.tokens
-        if same and not added and was is not None and now.percent == was.percent:
-            continue
-        bet = new.vault.bet(bet_id)
-        cycle = f"[[{bet.cycle}]]" if bet is not None else "—"
-        rows.append(
-            f"| [[{bet_id}]] | {cycle} | {_figure(was)} | {_figure(now)} | {_change(was, now)} "
-            f"| {len(added)} | {', '.join(f'{t}%' for t in alerts) or '—'} |"
-        )
-        if added:
-            sessions.append(f"- [[{bet_id}]]: {', '.join(f'`{s}`' for s in added)}")
+        rows.append(bet_row(bet_id, was, now))
+        if now is not None:
+            unpriced += Money(
+                unpriced_tokens=now.usage.unpriced_tokens,
+                unpriced_models=frozenset(now.usage.unpriced_models),
+            )
+            fresh = now.usage.sessions - (was.usage.sessions if was else set())
+            added += new_sessions(new.vault, new.ledgers, bet_id, fresh)
     if not rows:
         return ["No usage changed.", ""]
     out = [*header, *rows, ""]
-    if sessions:
-        out += ["New sessions:", "", *sessions, ""]
-    return out
+    if not unpriced.complete:
+        out += [unpriced_line(unpriced.unpriced_tokens, unpriced.unpriced_models), ""]
+    return out + folded(added)
 
 
 def _entries(models: tuple[ModelPrice, ...]) -> dict[tuple[str, str], dict[str, Decimal]]:

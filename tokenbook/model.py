@@ -67,6 +67,7 @@ class Settings:
     alert_command: str | None = None  # run once per newly crossed threshold (sync)
     cycle_repeat: Repeat | None = None  # for cycles that do not say `repeat:` themselves
     guard: Guard = Guard()  # for bets and cycles that do not say `guard:` themselves
+    links: str = "markdown"  # how rendered files link bets and cycles: or "wikilinks"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

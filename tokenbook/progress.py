@@ -9,10 +9,11 @@ from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 
+from tokenbook.breakdown import Line
 from tokenbook.dashboard import BetView
 from tokenbook.dashboard import Dashboard
-from tokenbook.dashboard import Line
 from tokenbook.dashboard import bet_view
+from tokenbook.dashboard import cycle_href
 from tokenbook.model import Bet
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
@@ -29,6 +30,8 @@ class ProgressView:
     cycle: Cycle | None
     view: BetView
     unit: str
+    links: str = "markdown"  # the vault's `links:` setting
+    cycle_href: str = ""  # the cycle's file from the vault's root ("" when it has none)
     iteration_percent: Decimal | None = None
     pace: Decimal | None = None  # iterations per completed deliverable
     projected_total: int | None = None  # iterations the whole task list will take at this pace
@@ -45,7 +48,15 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
     for bet in vault.bets:
         rows = by_ledger.get(bet.id, [])
         view = known.get(bet.id) or bet_view(vault, bet, bet.id, rows, book)
-        p = ProgressView(bet=bet, cycle=vault.cycle(bet.cycle), view=view, unit="session")
+        cycle = vault.cycle(bet.cycle)
+        p = ProgressView(
+            bet=bet,
+            cycle=cycle,
+            view=view,
+            unit="session",
+            links=vault.settings.links,
+            cycle_href=cycle_href(vault, cycle),
+        )
         _pace(p)
         p.warnings.extend(view.warnings)
         sessions: dict[str, Line] = {}

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP
-from decimal import Context
 from decimal import Decimal
-from decimal import localcontext
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from tokenbook import escape
 from tokenbook import sandbox
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import bet_view
@@ -25,6 +19,12 @@ from tokenbook.errors import TokenbookError
 from tokenbook.fileio import confined
 from tokenbook.fileio import remove_in_vault
 from tokenbook.fileio import write_in_vault
+from tokenbook.filters import FILTERS
+from tokenbook.filters import compact as compact
+from tokenbook.filters import cost as cost
+from tokenbook.filters import pct as pct
+from tokenbook.filters import round_half_up
+from tokenbook.filters import usd as usd
 from tokenbook.model import Vault
 from tokenbook.plain import plain
 from tokenbook.pricing import PriceBook
@@ -32,7 +32,6 @@ from tokenbook.progress import PROGRESS_DIR
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
 from tokenbook.progress import orphans
-from tokenbook.reports import Usage
 from tokenbook.resources import data_dir
 from tokenbook.statusline import SUMMARY
 from tokenbook.statusline import bet_summary
@@ -42,87 +41,6 @@ from tokenbook.statusline import summary_text
 from tokenbook.store import LedgerSet
 
 DASHBOARD = "cost-dashboard.md"
-
-
-def round_half_up(value: Decimal, places: int) -> Decimal:
-    """`value` to `places` decimals, however large it is (`quantize` in the default context
-    fails past 28 digits, and a figure from a hostile log can be that large)."""
-    digits = max(value.adjusted(), 0) + places + 2
-    with localcontext(Context(prec=max(28, digits))):
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def md(value: object) -> str:
-    """Text from logs or files, safe inside a markdown table cell and an Obsidian note."""
-    return escape.inline(value)
-
-
-def num(value: int | Decimal | None) -> str:
-    return "—" if value is None else f"{int(value):,}"
-
-
-def usd(value: Decimal | None) -> str:
-    if value is None:
-        return "unpriced"
-    return "$" + f"{round_half_up(value, 2):,}"
-
-
-def cost(usage: Usage) -> str:
-    """The priced cost; `≥ $X` when part of the usage has no price, never `$0` for it."""
-    return _cost(bool(usage.unpriced), usage.priced_usd)
-
-
-def plain_cost(usage: Mapping[str, Any]) -> str:
-    """`cost` of a usage as templates see it (plain data)."""
-    return _cost(bool(usage["unpriced"]), usage["priced_usd"])
-
-
-def _cost(unpriced: bool, priced_usd: Decimal) -> str:
-    if not unpriced:
-        return usd(priced_usd)
-    if priced_usd:
-        return "≥" + usd(priced_usd)
-    return "unpriced"
-
-
-def pct(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{round_half_up(value, 0)}%"
-
-
-def bar(value: Decimal | float | None, width: int = 10) -> str:
-    """A text progress bar for a percentage (clamped to 0..100)."""
-    percent = Decimal(str(value or 0))
-    share = min(max(percent, Decimal(0)), Decimal(100)) / 100
-    filled = int(round_half_up(share * width, 0))
-    return "█" * filled + "░" * (width - filled)
-
-
-def compact(value: int | None) -> str:
-    if value is None:
-        return "—"
-    for size, unit in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
-        if abs(value) >= size:
-            return f"{Decimal(value) / size:.1f}{unit}"
-    return str(value)
-
-
-def alerts(thresholds: tuple[int, ...]) -> str:
-    return ", ".join(f"{t}%" for t in thresholds) or "—"
-
-
-FILTERS: dict[str, Callable[..., Any]] = {
-    "md": md,
-    "code": escape.code,
-    "num": num,
-    "usd": usd,
-    "pct": pct,
-    "bar": bar,
-    "compact": compact,
-    "alerts": alerts,
-    "cost": plain_cost,
-}
 
 
 def environment(vault: Vault) -> jinja2.Environment:

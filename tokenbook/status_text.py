@@ -36,6 +36,9 @@ DETAIL = 5  # indent of the lines under a bet's row
 
 def status_text(s: Status, width: int, colour: bool) -> str:
     parts = [_cycle(s, width, colour), _bets(s, width, colour)]
+    if s.dash.cycle_warning:  # today is in no cycle: say so first, with the fix
+        warning = _wrap("warning: " + s.dash.cycle_warning, width, 0)
+        parts.insert(0, "\n".join(paint(x, YELLOW, colour) for x in warning))
     if s.windows:
         parts.append(_plans(s, width, colour))
     if s.limits:

@@ -119,6 +119,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
     alert_command = r.get("alert_command", f.text)
     cycle_repeat = r.get("cycle_repeat", parse_repeat)
     guard = parse_guard(r)
+    links = r.get("links", f.choice("markdown", "wikilinks"))
     if unit == "turn":
         r.problem(
             "iteration_unit",
@@ -139,6 +140,7 @@ def load_settings(root: Path, problems: list[Problem]) -> Settings:
         alert_command=alert_command or None,
         cycle_repeat=cycle_repeat,
         guard=guard or defaults.guard,
+        links=links or defaults.links,
     )
 
 
