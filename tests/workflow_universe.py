@@ -28,6 +28,7 @@ BETS = {S1: "auth-login", S2: "billing-fix", S3: "unassigned", S4: "auth-login"}
 OWN = {S1: "auth-login", S2: "unassigned", S3: "unassigned", S4: "auth-login"}
 TREE = f"{API}/.claude/worktrees/agent-bbbb2222"
 METAS = {"aaaa1111": "Explore", "bbbb2222": "general-purpose"}
+WARMUPS = {"0a0b0c0d"}  # sidechains whose first prompt is `Warmup`: their agent is `warmup`
 
 
 def _a(mid: str, rid: str | None, ts: str, **kw: Any) -> str:
@@ -193,6 +194,7 @@ def reference(seen: dict[str, int], typed: set[str]) -> Totals:
         env = min(vs, key=lambda v: (v.copy, v.at))
         agent_id = next(v.agent_id for v in vs if v.agent_id) if not main else ""
         agent = "main" if main else (METAS[agent_id] if agent_id in typed else "subagent")
+        agent = "warmup" if agent_id in WARMUPS else agent
         bet = (BETS if env.session in with_main else OWN)[env.session]
         key = (env.at[:10], env.session, usage.model, agent, bet)
         for i, n in enumerate(usage.tokens):
