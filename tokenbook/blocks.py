@@ -35,6 +35,7 @@ from tokenbook.reports import Filter
 from tokenbook.reports import utc_text
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
+from tokenbook.tally import history_key
 
 HOURS = 5
 LENGTH = timedelta(hours=HOURS)
@@ -174,26 +175,33 @@ def entries(
     earliest: dict[Key, UsageEvent] = {}
     for e in events:
         day = e.at.astimezone(tz).date().isoformat()
-        key = (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
+        # Compared without the subagent's type: the ledgers may know it from a spawning call
+        # the log events here do not read.
+        key = history_key(
+            (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
+        )
         keyed.append((key, e))
         count[key] = count.get(key, 0) + 1
         first = earliest.get(key)
         if first is None or (e.at, e.key) < (first.at, first.key):
             earliest[key] = e
     ledger_of: dict[Key, str] = {}
-    rows = ledgers.by_key()
+    held: dict[Key, tuple[int, str]] = {}  # responses the ledgers hold per key, and where
+    for (name, key), placed in sorted(ledgers.rows.items()):
+        n, where = held.get(history_key(key), (0, name))
+        held[history_key(key)] = (n + placed.row.responses, where)
     for key, n in count.items():
-        known = rows.get(key)
+        known = held.get(key)
         if known is None:
             f = earliest[key]
             on = date.fromisoformat(key[0])
             ledger_of[key] = attributor.bet_for(f.session, on, f.project, f.branch)
-        elif n >= known.row.responses:
-            ledger_of[key] = known.ledger
+        elif n >= known[0]:
+            ledger_of[key] = known[1]
     out = [
         Entry(p.row.first, p.row.last, p.ledger, row=p.row)
         for (_, key), p in ledgers.rows.items()
-        if key not in ledger_of
+        if history_key(key) not in ledger_of
     ]
     for key, e in keyed:
         ledger = ledger_of.get(key)

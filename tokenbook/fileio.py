@@ -135,9 +135,10 @@ def vault_lock(root: Path, *, wait_seconds: float = 10.0) -> Iterator[None]:
     import filelock  # imported here: the commands that never lock do not pay for it
 
     path = root / LOCK_NAME
-    # Created here first, so a read-only vault fails with this path named (`cli` words it).
-    with open(path, "a+b"):
-        pass
+    if filelock.FileLock is not filelock.SoftFileLock:  # an OS lock: the file may exist already
+        # Created here first, so a read-only vault fails with this path named (`cli` words it).
+        with open(path, "a+b"):
+            pass
     lock = filelock.FileLock(path, timeout=max(wait_seconds, 0))
     try:
         lock.acquire(poll_interval=0.05)
