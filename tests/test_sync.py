@@ -316,3 +316,13 @@ def test_a_vault_file_changed_during_a_sync_is_seen_by_the_next(capsys, vault, l
     assert code == 0
     assert "from unassigned to search" in out
     assert run(capsys, "render", "--check", "--vault", vault)[0] == 0
+
+
+def test_sync_warns_when_the_latest_usage_is_in_no_cycle(capsys, vault, logs):
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", ts="2026-12-05T10:00:00.000Z")])
+    code, _, err = sync(capsys, vault, logs)
+    assert code == 0
+    assert "warning: " in err
+    assert "2026-12-05" in err
+    assert "tokenbook cycle next" in err or "cycle" in err
+    assert sync(capsys, vault, logs, "--quiet") == (0, "", "")  # said once, not every quiet sync

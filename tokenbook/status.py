@@ -235,6 +235,7 @@ def cycle_json(d: Dashboard, window: Money) -> dict[str, Any] | None:
         "burn_per_day": burn,
         "projected_at_cycle_end": projected,
         "runs_out_on": d.pace.runs_out_on.isoformat() if d.pace and d.pace.runs_out_on else None,
+        "cycle_warning": d.cycle_warning,
     }
 
 

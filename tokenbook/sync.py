@@ -19,6 +19,7 @@ from tokenbook.cache import ledger_fingerprint
 from tokenbook.cache import vault_fingerprint
 from tokenbook.crossings import crossed
 from tokenbook.crossings import known_alerts
+from tokenbook.dashboard import cycle_notice
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
 from tokenbook.events import LimitEvent
@@ -71,6 +72,7 @@ class SyncResult:
     ambiguous: list[Ambiguous] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)
     new_unpriced: list[str] = field(default_factory=list)  # not reported by the last sync
+    cycle_warning: str | None = None  # the latest usage day is in no cycle: what to do
     limits: list[LimitEvent] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)  # thresholds this sync crossed
     limits_written: bool = False
@@ -177,6 +179,7 @@ def _write(
         {p.unpriced for p in (book.price(pl.row) for pl in ledgers.rows.values()) if p.unpriced}
     )
     result.new_unpriced = sorted(set(result.unpriced) - set(cache.index.unpriced))
+    result.cycle_warning = cycle_notice(vault, ledgers)
     return write_rendered(vault, rendered) if rendered is not None else []
 
 

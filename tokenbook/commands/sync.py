@@ -92,6 +92,8 @@ def _print(result: SyncResult, quiet: bool) -> None:
             print("rendered: " + ", ".join(result.rendered))
     for m in result.moved:
         print(m)
+    if result.cycle_warning and (not quiet or result.new_responses):
+        print(f"warning: {result.cycle_warning}", file=sys.stderr)
     _print_problems(result, quiet)
 
 
