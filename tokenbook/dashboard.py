@@ -20,6 +20,10 @@ from tokenbook.cycles import cycle_warning
 from tokenbook.daily import daily_totals
 from tokenbook.daily import typical_warnings
 from tokenbook.daily import window_unpriced
+from tokenbook.dash_extras import bought_markdown
+from tokenbook.dash_extras import by_source
+from tokenbook.dash_extras import estimates_lines
+from tokenbook.dash_extras import top_labels
 from tokenbook.ledger import ITERATION
 from tokenbook.ledger import MANUAL_SOURCE
 from tokenbook.ledger import LedgerRow
@@ -114,6 +118,11 @@ class Dashboard:
     all_time: Usage = field(default_factory=Usage)
     unpriced: list[str] = field(default_factory=list)  # every reason, one per model and day
     unpriced_usage: list[Unpriced] = field(default_factory=list)  # grouped by model and reason
+    commands: list[Line] = field(default_factory=list)  # the cycle's most expensive commands
+    skills: list[Line] = field(default_factory=list)
+    sources: list[Line] = field(default_factory=list)  # per agent tool, when more than one
+    bought: list[str] = field(default_factory=list)  # markdown: what the bets' usage bought
+    estimates: list[str] = field(default_factory=list)  # markdown: estimates vs actuals
 
 
 def latest_day(ledgers: LedgerSet) -> date | None:
@@ -250,6 +259,11 @@ def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None)
     dash.projects = breakdown(in_cycle, book, lambda p: p.row.project or "(no project)")
     dash.agents = breakdown(in_cycle, book, lambda p: p.row.agent)
     dash.sessions = top_sessions(in_cycle, book)
+    dash.commands = top_labels(ledgers, book, "command", cycle)
+    dash.skills = top_labels(ledgers, book, "skill", cycle)
+    dash.sources = by_source(in_cycle, book)
+    dash.bought = bought_markdown(vault, ledgers, dash.bets)
+    dash.estimates = estimates_lines(vault, ledgers)
     dash.unpriced = sorted(dash.used.unpriced)
     dash.unpriced_usage = unpriced_usage((p.row for p in in_cycle), book)
     if cycle is not None and as_of is not None:

@@ -38,12 +38,14 @@ class ProgressView:
     warnings: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     sessions: list[Line] = field(default_factory=list)
+    bought: str = ""  # what the usage bought so far, from git (`docs/outcomes.md`)
 
 
 def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[ProgressView]:
     book = PriceBook(vault)
     by_ledger = ledgers.by_ledger()
     known = {v.id: v for v in dash.bets}
+    yields = bought_lines(ledgers, [known.get(b.id) for b in vault.bets])
     out = []
     for bet in vault.bets:
         rows = by_ledger.get(bet.id, [])
@@ -58,6 +60,7 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
             cycle_href=cycle_href(vault, cycle),
         )
         _pace(p)
+        p.bought = yields.get(bet.id, "")
         p.warnings.extend(view.warnings)
         sessions: dict[str, Line] = {}
         for row in rows:
@@ -66,6 +69,14 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
         p.sessions = sorted(sessions.values(), key=lambda ln: (ln.extra, ln.label))
         out.append(p)
     return out
+
+
+def bought_lines(ledgers: LedgerSet, views: list[BetView | None]) -> dict[str, str]:
+    from tokenbook.outcome_text import yield_line
+    from tokenbook.status import bet_yields
+
+    yields = bet_yields(ledgers, [v for v in views if v is not None])
+    return {bet: yield_line(y) for bet, y in yields.items()}
 
 
 def _pace(p: ProgressView) -> None:
