@@ -102,3 +102,21 @@ def test_each_agent_syncs_exactly_its_reference_count(
         assert not path.is_file() or sentinel.encode() not in path.read_bytes()
     tsv = (vault / "ledgers" / "unassigned.tsv").read_text()
     assert f"\t{name}\t" in tsv  # the ledger records which agent each response came from
+
+
+def test_reports_break_usage_down_by_agent_tool_and_filter_by_it(
+    capsys: Any, vault: Path, tmp_path: Path, logs: Path
+) -> None:
+    from tests.helpers import assistant
+    from tests.helpers import write_log
+
+    _, folder, want = _codex(tmp_path / "logs")
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", output=77)])
+    code, _, err = run(capsys, "sync", "--vault", vault, "--logs", logs, "--logs", folder)
+    assert code == 0, err
+    out = json.loads(run(capsys, "report", "source", "--json", "--vault", vault)[1])
+    by_source = {r["source"]: r["output_tokens"] for r in out["rows"]}
+    codex_output = sum(v for k, v in want.items() if k[2] == "output")
+    assert by_source == {"claude-code": 77, "codex": codex_output}
+    code, text, _ = run(capsys, "report", "daily", "--json", "--source", "codex", "--vault", vault)
+    assert json.loads(text)["totals"]["output_tokens"] == codex_output

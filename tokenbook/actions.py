@@ -43,8 +43,9 @@ NO_COMMAND = "(no command)"
 NO_SKILL = "(no skill)"
 NO_RUN = "(unknown)"
 NOT_RECORDED = "(not recorded)"
-KINDS = ("command", "skill", "agent", "run")  # report kinds (the JSON column has the same name)
-PARTS = ("model", "agent", "run", "command", "skill")  # what `--breakdown` can split rows by
+# report kinds (the JSON column has the same name)
+KINDS = ("command", "skill", "agent", "run", "source")
+PARTS = ("model", "agent", "run", "command", "skill", "source")  # what `--breakdown` splits by
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ LABELS: dict[str, Callable[[Item], str]] = {
     "skill": lambda i: i.rec.ctx.skill or NO_SKILL,
     "agent": lambda i: i.rec.ctx.label,
     "run": lambda i: i.rec.ctx.run or NO_RUN,
+    "source": lambda i: i.rec.ctx.source,  # the agent tool: claude-code, codex, ...
     "action": lambda i: "\t".join(action(i.rec.ctx)),  # type and name (export)
 }
 
@@ -92,6 +94,8 @@ def legacy_label(kind: str, placed: Placed) -> str:
     agent = placed.row.agent
     if kind == "action":
         return f"{agent}\t" if agent in ("main", "manual", "scheduled") else f"agent\t{agent}"
+    if kind == "source":
+        return placed.row.source
     return agent if kind == "agent" else NOT_RECORDED
 
 

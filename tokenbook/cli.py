@@ -102,11 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TokenbookError as e:
         print(error_text(e), file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `tokenbook report daily | head`: before OSError, its base
+        sys.stderr.close()
+        return 141
     except OSError as e:  # the file system failed us: one line naming the path, no traceback
         print(terminal(os_error_text(e), keep_newlines=False), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # e.g. `tokenbook report daily | head`
-        sys.stderr.close()
-        return 141

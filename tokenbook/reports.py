@@ -168,9 +168,12 @@ class Filter:
     until: date | None = None
     bet: str | None = None
     project: str | None = None
+    source: str | None = None  # the agent tool (`claude-code`, `codex`, `opencode`, `gemini`)
 
     def keeps(self, placed: Placed) -> bool:
         row = placed.row
+        if self.source is not None and row.source != self.source:
+            return False
         if self.since and row.date < self.since:
             return False
         if self.until and row.date > self.until:

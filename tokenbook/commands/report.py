@@ -38,6 +38,7 @@ from tokenbook.reports import Filter
 from tokenbook.reports import Report
 from tokenbook.reports import build_report
 from tokenbook.sources import claude_code
+from tokenbook.sources.registry import NAMES
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.tables import blocks_table
@@ -66,13 +67,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "kind",
         choices=KINDS,
         help="one row per day, ISO week (from Monday), month, session, bet, model, project "
-        "(cwd), slash command, skill, agent type, run kind or 5-hour billing block",
+        "(cwd), slash command, skill, agent type, run kind, agent tool or 5-hour billing block",
     )
     add_vault(p)
     p.add_argument("--json", action="store_true", help="print JSON (documented in the README)")
     p.add_argument("--since", type=parse_day, help="first day to include (YYYY-MM-DD or YYYYMMDD)")
     p.add_argument("--until", type=parse_day, help="last day to include (YYYY-MM-DD or YYYYMMDD)")
     p.add_argument("--bet", help="only this bet's ledger (`unassigned` for unclaimed usage)")
+    p.add_argument(
+        "--source",
+        choices=NAMES,
+        help="only this agent tool's usage (claude-code, codex, opencode, gemini)",
+    )
     p.add_argument(
         "--project", metavar="GLOB", help="only usage whose project path matches, e.g. '*/webapp'"
     )
@@ -105,7 +111,9 @@ def _filter(args: argparse.Namespace, vault: Vault, ledgers: LedgerSet) -> Filte
     known = {UNASSIGNED, *ledgers.files, *(b.id for b in vault.bets)}
     if args.bet is not None and args.bet not in known:
         raise TokenbookError(f"unknown bet `{args.bet}`; known: {', '.join(sorted(known))}")
-    return Filter(since=args.since, until=args.until, bet=args.bet, project=args.project)
+    return Filter(
+        since=args.since, until=args.until, bet=args.bet, project=args.project, source=args.source
+    )
 
 
 def parts_as_lines(report: Report) -> Report:
