@@ -84,7 +84,8 @@ def set_timezone(vault: Path, tz: str) -> None:
 
 def sync(capsys: Any, vault: Path, logs: Path) -> None:
     code, _, err = run(capsys, "sync", "--vault", vault, "--logs", logs, "--no-render")
-    assert (code, err) == (0, ""), err
+    problems = [ln for ln in err.splitlines() if "is in no cycle" not in ln]
+    assert (code, problems) == (0, []), err
 
 
 OUTCOME_FIELDS = {
