@@ -34,11 +34,12 @@ from tokenbook.others import fingerprint
 from tokenbook.others import read_others
 from tokenbook.records import Rec
 from tokenbook.sources import claude_code
-from tokenbook.sources.claude_code import FileScan
-from tokenbook.sources.claude_code import Job
-from tokenbook.sources.claude_code import Progress
-from tokenbook.sources.claude_code import Record
-from tokenbook.sources.claude_code import join
+from tokenbook.sources import claude_read
+from tokenbook.sources.claude_read import Job
+from tokenbook.sources.claude_read import Progress
+from tokenbook.sources.claude_records import Record
+from tokenbook.sources.claude_scan import FileScan
+from tokenbook.sources.claude_scan import mark
 
 CACHE_DIR = ".tokenbook-cache"
 CACHE_FILE = "sync.bin"
@@ -168,18 +169,15 @@ class SyncCache:
         out = Update(files=len(files), read_files=len(jobs))
         out.bytes = sum(stats[p].st_size - start for p, start, _ in jobs)
         entries = {p: e for p, e in self.index.files.items() if p in stats}
-        limits: dict[str, LimitEvent] = {}
-        for s in claude_code.scan_all(jobs, out.bytes, progress):
-            for key, rec in s.responses.items():
-                known = out.records.get(key)
-                out.records[key] = rec if known is None else join(known, rec)
-            for lkey, limit in s.limits.items():
-                limits[lkey] = min(limit, limits.get(lkey, limit))
+        found = claude_read.read_jobs(jobs, {p: st.st_size for p, st in stats.items()}, progress)
+        out.records = found.responses
+        for s in found.files:
             out.skipped += _new_problems(s, entries.get(s.path))
             if s.missing or s.failed:  # deleted since listed, or unreadable: no entry
                 entries.pop(s.path, None)
             else:
                 entries[s.path] = _entry(s, stats[s.path], entries.get(s.path))
+        limits = found.limits
         kept = {str(p) for p in files}
         new_files = {p: e for p, e in sorted(entries.items()) if p in kept}
         out.limits = sorted(limits.values())
@@ -315,7 +313,7 @@ def _read_index(f: BinaryIO) -> bytes:
 def _mark(path: str, offset: int) -> bytes:
     try:
         with open(path, "rb") as f:
-            return claude_code.mark(f, offset)
+            return mark(f, offset)
     except OSError:
         return b""
 
