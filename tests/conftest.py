@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import fresh_vault
+from tokenbook import ledgercache
+from tokenbook import store
 from tokenbook.sources import claude_read
 from tokenbook.sources.claude_read import Job
 from tokenbook.sources.claude_read import Progress
@@ -60,3 +63,41 @@ def both_readers(monkeypatch: pytest.MonkeyPatch) -> None:
 def _seen(s: claude_read.Scanned) -> tuple[object, ...]:
     files = [(f.path, f.offset, f.lines, f.size, f.skipped, f.tail, f.mark) for f in s.files]
     return files, s.responses, s.limits
+
+
+@pytest.fixture(autouse=True)
+def cached_equals_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every time a test reads ledgers from the cache, reading the files gives the same."""
+    real_key, real_load = ledgercache.key, ledgercache.load
+    asked: dict[bytes, tuple[str, Mapping[str, str]]] = {}
+
+    def key(root: Path, timezone: str, explicit: Mapping[str, str]) -> bytes | None:
+        found = real_key(root, timezone, explicit)
+        if found is not None:
+            asked[found] = (timezone, dict(explicit))
+        return found
+
+    def load(root: Path, found: bytes | None) -> ledgercache.Cached | None:
+        got = real_load(root, found)
+        if got is not None and found is not None:
+            timezone, explicit = asked[found]
+            cached = store._from_cache(root, timezone, got)
+            files = store._parse_all(root, timezone, explicit)
+            assert _ledger_state(cached) == _ledger_state(files)
+        return got
+
+    monkeypatch.setattr(ledgercache, "key", key)
+    monkeypatch.setattr(ledgercache, "load", load)
+
+
+def _ledger_state(ledgers: store.LedgerSet) -> tuple[object, ...]:
+    files = {name: f.migrating for name, f in ledgers.files.items()}
+    return (
+        list(files.items()),
+        list(ledgers.records.items()),
+        ledgers.legacy,
+        list(ledgers.rows.items()),
+        ledgers.in_two,
+        ledgers.merged,
+        ledgers.dropped,
+    )

@@ -8,13 +8,18 @@ format 2 by the next command that writes ledgers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from tokenbook import ledgercache
+from tokenbook.attribution import Place
+from tokenbook.attribution import contexts
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
 from tokenbook.events import UsageEvent
@@ -38,6 +43,7 @@ from tokenbook.tally import RowId
 from tokenbook.tally import tally
 
 LEDGER_DIR = "ledgers"
+Records = dict[str, tuple[str, Rec]]  # record id → (ledger, record)
 __all__ = ["LEDGER_DIR", "LedgerSet", "Placed", "load_ledgers", "read_ledgers", "write_ledgers"]
 
 
@@ -48,10 +54,11 @@ class LedgerFiles:
     name: str
     summary: ParsedLedger | None = None
     records: ParsedRecords | None = None
+    format1: bool = False  # read from the cache: a format-1 ledger (its files are not kept)
 
     @property
     def migrating(self) -> bool:
-        return self.records is None and self.summary is not None
+        return self.format1 or (self.records is None and self.summary is not None)
 
 
 @dataclass(slots=True)
@@ -61,16 +68,32 @@ class LedgerSet:
     root: Path
     timezone: str
     files: dict[str, LedgerFiles]
-    records: dict[str, tuple[str, Rec]]  # record id → (ledger, record)
+    _records: Records | None  # see `records`
     legacy: dict[RowId, LedgerRow]  # migrated format-1 rows still standing
     rows: dict[RowId, Placed] = field(default_factory=dict)
     dropped: set[RowId] = field(default_factory=set)  # migrated rows that records replace
     in_two: dict[str, list[str]] = field(default_factory=dict)  # id → ledgers (after a merge)
     merged: int = 0  # repeated record lines joined on reading (union merges)
+    _places: dict[str, Place] | None = None
+    _unread: Callable[[], Records] | None = None  # the records, still in the cache's columns
+
+    @property
+    def records(self) -> Records:
+        """Record id → (ledger, record); from the cache, made on first use."""
+        if self._records is None:
+            self._records = self._unread() if self._unread is not None else {}
+            self._unread = None
+        return self._records
 
     def retally(self) -> None:
-        self.rows, gone = tally(self.records, self.legacy, self.timezone)
+        self.rows, gone = tally(self.records, self.legacy, self.timezone, self.places())
         self.dropped |= gone
+
+    def places(self) -> dict[str, Place]:
+        """`attribution.contexts` of every record, kept until a record changes (`place`)."""
+        if self._places is None:
+            self._places = contexts(r for _, r in self.records.values())
+        return self._places
 
     def by_ledger(self) -> dict[str, list[LedgerRow]]:
         """Rows per ledger in key order (so views never depend on the order rows were added)."""
@@ -89,7 +112,14 @@ class LedgerSet:
     def records_of(self, name: str) -> list[Rec]:
         return [r for ledger, r in self.records.values() if ledger == name]
 
+    def keep_places(self, places: dict[str, Place]) -> None:
+        """The contexts of the records as they are now (computed by the caller)."""
+        self._places = places
+
     def place(self, rec: Rec, ledger: str) -> None:
+        known = self.records.get(rec.id)
+        if known is None or known[1] is not rec:
+            self._places = None
         self.records[rec.id] = (ledger, rec)
 
     def duplicates(self) -> int:
@@ -135,17 +165,60 @@ _MISSING_RECORDS = (
 )
 
 
-def load_ledgers(vault: Vault, explicit: Mapping[str, str] | None = None) -> LedgerSet:
+def load_ledgers(
+    vault: Vault, explicit: Mapping[str, str] | None = None, *, cached: bool = True
+) -> LedgerSet:
     """Read every ledger; raise VaultError if any cannot be fully read (sync must not write).
     `explicit`: session → bet of the `sessions:` lists, which wins when a response was placed in
-    two ledgers (two clones attributed it differently)."""
-    files, problems = read_ledgers(vault.root, vault.settings.timezone)
-    if problems:
-        raise VaultError(problems)
+    two ledgers (two clones attributed it differently). `cached`: from `.tokenbook-cache/` when
+    it holds these very files (`ledgercache`); `check` reads the files themselves."""
+    root, timezone = vault.root, vault.settings.timezone
     explicit = (
         explicit if explicit is not None else {s: b.id for b in vault.bets for s in b.sessions}
     )
-    ledgers = LedgerSet(vault.root, vault.settings.timezone, files, {}, {})
+    key = ledgercache.key(root, timezone, explicit) if cached else None
+    found = ledgercache.load(root, key)
+    if found is not None:
+        return _from_cache(root, timezone, found)
+    ledgers = _parse_all(root, timezone, explicit)
+    ledgercache.save(root, key, *_cache_data(ledgers))
+    return ledgers
+
+
+def save_cache(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None:
+    """Cache the ledgers `sync` just wrote (it wrote every ledger whose records or rows changed,
+    and all of them when a merge left a response twice): the next command need not read them."""
+    key = ledgercache.key(ledgers.root, ledgers.timezone, explicit)
+    records = sorted(ledgers.records.items(), key=lambda kv: (kv[1][0], kv[1][1].at, kv[0]))
+    files, _, legacy, rows, *_ = _cache_data(ledgers)
+    folder = ledgers.root / LEDGER_DIR
+    files = [(n, migrating and not (folder / f"{n}.tsv").exists()) for n, migrating in files]
+    # Written: no line repeats, no response is in two files, no migrated row is superseded.
+    ledgercache.save(ledgers.root, key, files, dict(records), legacy, rows, {}, 0, set())
+
+
+def _from_cache(root: Path, timezone: str, found: ledgercache.Cached) -> LedgerSet:
+    files = {name: LedgerFiles(name, format1=migrating) for name, migrating in found.files}
+    ledgers = LedgerSet(root, timezone, files, None, found.legacy, found.rows)
+    ledgers.in_two, ledgers.merged, ledgers._unread = found.in_two, found.merged, found.records
+    ledgers.dropped = found.dropped
+    return ledgers
+
+
+def _cache_data(ledgers: LedgerSet) -> tuple[Any, ...]:
+    """What `ledgercache.save` keeps, in the order reading the files gives."""
+    names = dict.fromkeys(p.stem for p in ledgercache.paths(ledgers.root))
+    files = [(n, ledgers.files[n].migrating) for n in names if n in ledgers.files]
+    legacy = dict(sorted(ledgers.legacy.items()))
+    rows, in_two, merged = ledgers.rows, ledgers.in_two, ledgers.merged
+    return files, ledgers.records, legacy, rows, in_two, merged, ledgers.dropped
+
+
+def _parse_all(root: Path, timezone: str, explicit: Mapping[str, str]) -> LedgerSet:
+    files, problems = read_ledgers(root, timezone)
+    if problems:
+        raise VaultError(problems)
+    ledgers = LedgerSet(root, timezone, files, {}, {})
     seen: dict[str, list[str]] = {}
     for name, entry in sorted(files.items()):
         if entry.records is not None:

@@ -25,6 +25,7 @@ from tokenbook.events import Tokens
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
 from tokenbook.ledger import prompt_band
+from tokenbook.localdays import LocalDays
 from tokenbook.records import Rec
 from tokenbook.records import message_of
 
@@ -43,9 +44,9 @@ def counted(records: Iterable[Rec]) -> list[Rec]:
     return [r for r in recs if r.ctx.main or message_of(r.id) not in main]
 
 
-def row_key(r: Rec, tz: ZoneInfo) -> Key:
+def row_key(r: Rec, tz: ZoneInfo | LocalDays) -> Key:
     c = r.ctx
-    day = r.at.astimezone(tz).date().isoformat()
+    day = tz.text(r.at) if isinstance(tz, LocalDays) else r.at.astimezone(tz).date().isoformat()
     # A logged entry sums many requests: its size says nothing of one prompt's.
     band = 0 if c.source == "manual" else prompt_band(r.tokens.prompt)
     return (day, c.session, c.model, c.label, c.speed, c.geo, band)
@@ -60,9 +61,11 @@ def tally(
     placed: Mapping[str, tuple[str, Rec]],
     legacy: Mapping[RowId, LedgerRow],
     timezone: str,
+    places: Mapping[str, Place] | None = None,
 ) -> tuple[dict[RowId, Placed], set[RowId]]:
-    """Every ledger row, and the migrated rows that records replace (to drop on writing)."""
-    tz = ZoneInfo(timezone)
+    """Every ledger row, and the migrated rows that records replace (to drop on writing).
+    `places`: `attribution.contexts` of the records, when known already."""
+    tz = LocalDays(timezone)
     recs = counted(r for _, r in placed.values())
     keyed = [(row_key(r, tz), r) for r in recs]
     per_key: dict[Key, int] = {}
@@ -70,7 +73,8 @@ def tally(
         per_key[key] = per_key.get(key, 0) + 1
     gone = superseded(legacy, per_key)
     held = {rid[1] for rid in legacy if rid not in gone}
-    places = contexts(r for _, r in placed.values())
+    if places is None:
+        places = contexts(r for _, r in placed.values())
     sums: dict[RowId, _Sum] = {}
     for key, r in keyed:
         if key in held:
@@ -81,11 +85,11 @@ def tally(
             sums[rid] = _Sum(r, places[r.id])
         else:
             known.add(r, places[r.id])
-    rows = {rid: Placed(rid[0], s.row(rid[1])) for rid, s in sums.items()}
+    found = {rid: Placed(rid[0], s.row(rid[1])) for rid, s in sums.items()}
     for rid, row in legacy.items():
         if rid not in gone:
-            rows[rid] = Placed(rid[0], row)
-    return rows, gone
+            found[rid] = Placed(rid[0], row)
+    return {rid: found[rid] for rid in sorted(found)}, gone
 
 
 class _Sum:

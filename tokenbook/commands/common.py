@@ -7,10 +7,9 @@ import os
 from datetime import date
 from pathlib import Path
 
-from tokenbook.sources.registry import CLAUDE_CODE
-from tokenbook.sources.registry import defaults
-from tokenbook.sources.registry import locate
 from tokenbook.vault import load_vault
+
+CLAUDE_CODE = "claude-code"  # sources.registry.CLAUDE_CODE (imported only to find logs)
 
 
 def parse_day(value: str) -> date:
@@ -65,6 +64,9 @@ def source_dirs(logs: list[Path], root: Path) -> dict[str, list[Path]]:
     """Log folders per agent: `--logs` values (`DIR` recognised by its layout, or `AGENT:DIR`),
     else the vault's `logs:` setting (the same forms, relative to the vault), else every
     agent's default folders (Claude Code's always; the others' where they exist)."""
+    from tokenbook.sources.registry import defaults
+    from tokenbook.sources.registry import locate
+
     if logs:
         return locate([str(p) for p in logs])
     configured = load_vault(root).settings.logs

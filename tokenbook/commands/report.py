@@ -10,12 +10,8 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
-from tokenbook.attribution import Attributor
-from tokenbook.blocks import build_blocks
-from tokenbook.blocks import entries
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
-from tokenbook.commands.common import log_dirs
 from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
 from tokenbook.errors import TokenbookError
@@ -24,16 +20,12 @@ from tokenbook.model import Vault
 from tokenbook.ordering import ORDERS
 from tokenbook.ordering import ordered
 from tokenbook.pricing import PriceBook
-from tokenbook.report_json import blocks_json
 from tokenbook.report_json import report_json
 from tokenbook.reports import BY
 from tokenbook.reports import Filter
 from tokenbook.reports import build_report
-from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
-from tokenbook.tables import blocks_table
-from tokenbook.tables import report_table
 from tokenbook.term import colour
 from tokenbook.term import width
 from tokenbook.vault import load_vault
@@ -100,24 +92,47 @@ def run(args: argparse.Namespace) -> int:
     ledgers = load_ledgers(vault)
     keep = _filter(args, vault, ledgers)
     book = PriceBook(vault)
-    out: dict[str, Any]
-    columns, ansi = width(sys.stdout, os.environ), colour(sys.stdout, os.environ)
     if args.kind == "blocks":
-        if args.order:
-            raise TokenbookError("--order does not apply to blocks: they are in time order")
-        now = args.now or datetime.now(UTC)
-        events = claude_code.collect(log_dirs(args.logs, root)).events
-        items = entries(ledgers, events, Attributor(vault))
-        blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
-        out, text = blocks_json(blocks), blocks_table(blocks, args.breakdown, columns, ansi)
+        out, text = _blocks(args, vault, ledgers, book, keep)
     else:
         report = build_report(args.kind, ledgers, book, keep)
         if args.order:
             report = ordered(report, args.order)
-        out = report_json(report)
-        if args.kind == "session" and not args.order:
-            report = ordered(report, "cost")
-        tz = vault.settings.timezone
-        text = report_table(report, args.breakdown, columns, ansi, tz)
+        if args.json:
+            out, text = report_json(report), ""
+        else:
+            from tokenbook.tables import report_table  # the table needs Jinja's filters
+
+            if args.kind == "session" and not args.order:
+                report = ordered(report, "cost")
+            tz = vault.settings.timezone
+            text = report_table(report, args.breakdown, *_terminal(), tz)
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
+
+
+def _terminal() -> tuple[int, bool]:
+    return width(sys.stdout, os.environ), colour(sys.stdout, os.environ)
+
+
+def _blocks(
+    args: argparse.Namespace, vault: Vault, ledgers: LedgerSet, book: PriceBook, keep: Filter
+) -> tuple[dict[str, Any], str]:
+    from tokenbook.attribution import Attributor
+    from tokenbook.blocks import build_blocks
+    from tokenbook.blocks import entries
+    from tokenbook.commands.common import log_dirs
+    from tokenbook.report_json import blocks_json
+    from tokenbook.sources import claude_code
+
+    if args.order:
+        raise TokenbookError("--order does not apply to blocks: they are in time order")
+    now = args.now or datetime.now(UTC)
+    events = claude_code.collect(log_dirs(args.logs, vault.root)).events
+    items = entries(ledgers, events, Attributor(vault))
+    blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
+    if args.json:
+        return blocks_json(blocks), ""
+    from tokenbook.tables import blocks_table
+
+    return {}, blocks_table(blocks, args.breakdown, *_terminal())

@@ -12,6 +12,7 @@ from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import other_dirs
 from tokenbook.commands.common import source_dirs
 from tokenbook.commands.common import vault_path
+from tokenbook.noop import resolution
 from tokenbook.sources.registry import CLAUDE_CODE
 from tokenbook.sync import SyncResult
 from tokenbook.sync import sync
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     dirs = found.get(CLAUDE_CODE, [])
     if not other_dirs(found):
         _warn_missing_logs(dirs)
+    configured = () if args.logs else load_vault(root).settings.logs
     bar = ProgressBar() if sys.stderr.isatty() and not args.quiet else None
     try:
         result = sync(
@@ -143,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
             progress=bar,
             rebuild=args.rebuild,
             others=other_dirs(found),
+            resolution=resolution(root, args.logs, found, configured),
         )
     finally:
         if bar is not None:

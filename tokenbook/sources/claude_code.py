@@ -9,7 +9,6 @@ module finds the files and joins what they hold across files (`collect`).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from tokenbook.sources.claude_records import join
 from tokenbook.sources.claude_records import message_id
 from tokenbook.sources.claude_records import record as record
 from tokenbook.sources.claude_records import to_rec as to_rec
+from tokenbook.syncindex import walk_logs
 
 
 def default_dirs(env: Mapping[str, str], home: Path) -> list[Path]:
@@ -58,30 +58,14 @@ def walk(
     """One pass over `projects/` (symlinked folders not followed): the log files, and the
     `agent-*.meta.json` files in folders that hold logs, both sorted. Folders that cannot be
     listed are added to `problems`."""
-    logs: set[str] = set()
-    metas: set[str] = set()
+    logs, metas, unreadable = walk_logs([str(d) for d in dirs])
+    if problems is not None:
+        problems += [Skipped(path, 0, unlisted(why)) for path, why in unreadable]
+    return [Path(p) for p in logs], [Path(p) for p in metas]
 
-    def unreadable(e: OSError) -> None:
-        if problems is not None and not isinstance(e, FileNotFoundError):
-            why = e.strerror or type(e).__name__
-            problems.append(
-                Skipped(
-                    str(e.filename), 0, f"cannot list this folder ({why}); its logs are not counted"
-                )
-            )
 
-    for d in dirs:
-        for folder, _, names in os.walk(d / "projects", onerror=unreadable):
-            found = [os.path.join(folder, n) for n in names if n.endswith(".jsonl")]
-            found = [f for f in found if os.path.isfile(f)]
-            if found:
-                logs.update(found)
-                metas.update(
-                    os.path.join(folder, n)
-                    for n in names
-                    if n.startswith("agent-") and n.endswith(".meta.json")
-                )
-    return sorted(map(Path, logs)), sorted(map(Path, metas))
+def unlisted(why: str) -> str:
+    return f"cannot list this folder ({why}); its logs are not counted"
 
 
 def agent_types(files: Iterable[Path], metas: Iterable[Path] | None = None) -> dict[str, str]:

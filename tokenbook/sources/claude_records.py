@@ -14,7 +14,6 @@ from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
 from tokenbook.records import Context
 from tokenbook.records import Rec
-from tokenbook.records import ms
 from tokenbook.records import record_id
 from tokenbook.sources.claude_lines import EARLIEST
 from tokenbook.sources.claude_lines import EPOCH
@@ -157,27 +156,40 @@ def event(key: str, r: Record, agents: Mapping[str, str]) -> UsageEvent:
     )
 
 
-def to_rec(key: str, r: Record, agents: Mapping[str, str]) -> Rec:
-    """A joined log record as the ledger keeps it (`records.Rec`)."""
+def to_rec(
+    key: str,
+    r: Record,
+    agents: Mapping[str, str],
+    shared: dict[tuple[Any, ...], Context] | None = None,
+) -> Rec:
+    """A joined log record as the ledger keeps it (`records.Rec`). `shared`: contexts made so
+    far, so that the records of one context share one object (a dict kept by the caller)."""
     u, env = r[0], r[1]
     i, o, w5, w1, cr = u[3]
     mid, _, rid = key.partition("\x00")
     main = r[2]
-    return Rec(
-        id=record_id(NAME, mid, rid),
-        ctx=Context(
+    agent = "" if main else agents.get(env[6], "")
+    fields = (env[3], env[4], env[5], env[6], agent, u[2], u[4], u[5], main)
+    ctx = shared.get(fields) if shared is not None else None
+    if ctx is None:
+        ctx = Context(
             source=NAME,
             session=env[3],
             project=env[4],
             branch=env[5],
             agent_id=env[6],
-            agent="" if main else agents.get(env[6], ""),
+            agent=agent,
             model=u[2],
             speed=u[4],
             geo=u[5],
             main=main,
-        ),
-        at=ms(EPOCH + timedelta(microseconds=env[1])),
+        )
+        if shared is not None:
+            shared[fields] = ctx
+    return Rec(
+        id=record_id(NAME, mid, rid),
+        ctx=ctx,
+        at=EPOCH + timedelta(microseconds=env[1] // 1000 * 1000),  # `records.ms`
         tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
         web_search=u[6],
         web_fetch=u[7],
