@@ -8,7 +8,10 @@ import pytest
 
 from tests.helpers import fresh_vault
 from tokenbook import ledgercache
+from tokenbook import logview
 from tokenbook import store
+from tokenbook.events import UsageEvent
+from tokenbook.sources import claude_code
 from tokenbook.sources import claude_read
 from tokenbook.sources.claude_read import Job
 from tokenbook.sources.claude_read import Progress
@@ -100,4 +103,29 @@ def _ledger_state(ledgers: store.LedgerSet) -> tuple[object, ...]:
         ledgers.in_two,
         ledgers.merged,
         ledgers.dropped,
+    )
+
+
+@pytest.fixture(autouse=True)
+def held_equals_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every time `status` or `report blocks` takes the logs' responses from the ledgers and the
+    unsynced bytes, reading every log gives the same responses."""
+    real = logview.log_events
+
+    def both(root: Path, dirs: Sequence[Path], ledgers: store.LedgerSet) -> list[UsageEvent]:
+        got = real(root, dirs, ledgers)
+        assert _events(got) == _events(claude_code.collect(dirs).events)
+        return got
+
+    monkeypatch.setattr(logview, "log_events", both)
+
+
+def _events(events: list[UsageEvent]) -> list[tuple[object, ...]]:
+    """The events' facts (their keys are log keys or record ids; times are kept to the ms)."""
+    return sorted(
+        (
+            *(e.session, e.at.replace(microsecond=e.at.microsecond // 1000 * 1000), e.model),
+            *(e.tokens, e.project, e.branch, e.agent, e.speed, e.geo, e.web_search, e.web_fetch),
+        )
+        for e in events
     )

@@ -145,3 +145,36 @@ def test_the_path_spelling_is_pathlibs(capsys):
     for text in ["", ".", "./a/", "a//b", "/a/./b/", "//a", "///a", "/", "a/../b", "~/x"]:
         assert noop.as_path(text) == str(Path(text))
     assert common.CLAUDE_CODE == registry.CLAUDE_CODE
+
+
+def test_plan_windows_and_blocks_read_only_the_unsynced_bytes(capsys, vault, tmp_path):
+    """`status` and `report blocks` see what reading every log sees (conftest compares), and
+    read only what the last sync did not."""
+    from tokenbook.logview import log_events
+    from tokenbook.sources import claude_read
+    from tokenbook.store import load_ledgers
+    from tokenbook.synth import generate
+    from tokenbook.vault import load_vault
+
+    logs = tmp_path / "corpus"
+    generate(logs, seed=5, target_bytes=600_000)
+    full(capsys, "--vault", vault, "--logs", logs)
+    paths = sorted(logs.rglob("*.jsonl"))
+    with open(paths[0], "a") as f:
+        f.write(json.dumps(assistant("late", "late", session="late")) + "\n")
+    paths[1].unlink()
+    read: list[int] = []
+    real = claude_read.read_jobs
+
+    def counting(jobs: Any, sizes: Any, *args: Any, **kw: Any) -> Any:
+        read.append(sum(sizes[p] - start for p, start, _ in jobs))
+        return real(jobs, sizes, *args, **kw)
+
+    ledgers = load_ledgers(load_vault(vault))
+    claude_read.read_jobs = counting  # type: ignore[assignment]
+    try:
+        events = log_events(vault, [logs], ledgers)
+    finally:
+        claude_read.read_jobs = real  # type: ignore[assignment]
+    assert read[0] < 1000  # the appended line, not the corpus
+    assert "late" in {e.session for e in events}

@@ -23,6 +23,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from tokenbook import held
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
 from tokenbook.others import read_others
@@ -63,6 +64,9 @@ class Update:
     agents: dict[str, str] = field(default_factory=dict)  # agentId → type, from meta files
     agents_changed: bool = False
     extra: list[Rec] = field(default_factory=list)  # other agents' responses, when they changed
+    ids: dict[str, str] = field(default_factory=dict)  # log key → record id, of `records`
+    scans: list[FileScan] = field(default_factory=list)  # the files read
+    paths: list[str] = field(default_factory=list)  # every log file found
 
     @property
     def empty(self) -> bool:
@@ -76,6 +80,15 @@ class SyncCache:
         self.root = root
         self.index = Index(timezone)
         self.dirty = False
+        self._held: held.Held | None = None
+        self.held_dirty = False
+
+    @property
+    def held(self) -> held.Held:
+        """Which responses each log file holds (`held.py`), read on first use."""
+        if self._held is None:
+            self._held = held.load(self.root)
+        return self._held
 
     @property
     def path(self) -> Path:
@@ -98,6 +111,17 @@ class SyncCache:
             self.index.resolution = resolution
             self.dirty = True
 
+    def peek(self, dirs: Sequence[Path]) -> tuple[Update, set[str]]:
+        """What the logs under `dirs` hold now, reading only what the last sync did not: the
+        records in the bytes after its offsets, and the ids of every response the logs hold.
+        Nothing is saved (use a cache loaded for this alone)."""
+        update = self.read(dirs)
+        found: set[str] = set()
+        for path in update.paths:
+            if path in self.held:
+                found |= held.ids(self.held[path])
+        return update, found
+
     def forget_files(self) -> None:
         """Read every log from its start next time (the ledgers changed behind our back)."""
         self.index.files = {}
@@ -119,7 +143,10 @@ class SyncCache:
         out.bytes = sum(stats[p].st_size - start for p, start, _ in jobs)
         entries = {p: e for p, e in self.index.files.items() if p in stats}
         found = claude_read.read_jobs(jobs, {p: st.st_size for p, st in stats.items()}, progress)
-        out.records = found.responses
+        out.records, out.scans, out.paths = found.responses, found.files, list(found_logs)
+        out.ids = held.ids_of(out.records)
+        if held.note(self.held, found.files, out.ids) | held.keep_only(self.held, found_logs):
+            self.held_dirty = True
         for s in found.files:
             out.skipped += _new_problems(s, entries.get(s.path))
             if s.missing or s.failed:  # deleted since listed, or unreadable: no entry
@@ -166,8 +193,9 @@ class SyncCache:
         for path, st in found.items():
             stats[path] = st
             e = self.index.files.get(path)
-            if e is None or (e[0], e[1]) != (st.st_dev, st.st_ino):
-                jobs.append((path, 0, 0))
+            same = e is not None and (e[0], e[1]) == (st.st_dev, st.st_ino)
+            if e is None or not same or self.held.get(path, (-1,))[0] != e[4]:
+                jobs.append((path, 0, 0))  # new, replaced, or what it holds is not known
             elif (e[2], e[3], e[9]) == (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
                 continue
             elif st.st_size >= e[4] and _mark(path, e[4]) == e[6]:
@@ -187,6 +215,9 @@ class SyncCache:
     ) -> None:
         """Write the cache atomically (temp file + rename); the caller holds the vault lock and
         has written the ledgers (and rendered) already."""
+        if self.held_dirty:
+            held.save(self.root, self.held)
+            self.held_dirty = False
         known = (self.index.ledgers, self.index.rendered, self.index.unpriced, self.index.vault)
         if not self.dirty and known == (ledgers, rendered, unpriced, vault):
             return

@@ -66,7 +66,7 @@ def read(path: Path, key: bytes) -> Any:
         return None
 
 
-def write(path: Path, key: bytes, payload: Any) -> None:
+def write(path: Path, key: bytes, payload: Any, magic: bytes = MAGIC) -> None:
     """Store `payload` atomically; a cache that cannot be written only costs time later."""
     try:
         data = marshal.dumps(payload)
@@ -80,7 +80,7 @@ def write(path: Path, key: bytes, payload: Any) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC + key + data)
+                f.write(magic + key + data)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

@@ -229,7 +229,8 @@ def _join(
     }
     types |= update.agents
     shared: dict[tuple[object, ...], Context] = {}
-    recs = [to_rec(key, record, types, shared) for key, record in update.records.items()]
+    ids = update.ids
+    recs = [to_rec(k, record, types, shared, ids.get(k)) for k, record in update.records.items()]
     for rec in [*recs, *update.extra]:
         known = ledgers.records.get(rec.id)
         if known is None:

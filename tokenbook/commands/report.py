@@ -122,13 +122,13 @@ def _blocks(
     from tokenbook.blocks import build_blocks
     from tokenbook.blocks import entries
     from tokenbook.commands.common import log_dirs
+    from tokenbook.logview import log_events
     from tokenbook.report_json import blocks_json
-    from tokenbook.sources import claude_code
 
     if args.order:
         raise TokenbookError("--order does not apply to blocks: they are in time order")
     now = args.now or datetime.now(UTC)
-    events = claude_code.collect(log_dirs(args.logs, vault.root)).events
+    events = log_events(vault.root, log_dirs(args.logs, vault.root), ledgers)
     items = entries(ledgers, events, Attributor(vault))
     blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
     if args.json:

@@ -18,10 +18,10 @@ from tokenbook.commands.common import vault_path
 from tokenbook.events import UsageEvent
 from tokenbook.limits import read_limits
 from tokenbook.plans import local_day
-from tokenbook.sources import claude_code
 from tokenbook.status import build_status
 from tokenbook.status import status_json
 from tokenbook.status_text import status_text
+from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.term import colour
 from tokenbook.term import width
@@ -51,11 +51,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", type=_now, help="the moment for plan windows (default: the clock)")
 
 
-def _events(dirs: list[Path]) -> list[UsageEvent] | None:
-    """Recent responses for plan windows, when any log dir is readable."""
+def _events(root: Path, dirs: list[Path], ledgers: LedgerSet) -> list[UsageEvent] | None:
+    """Responses for plan windows, when any log dir is readable: from the ledgers' records of
+    what the logs hold, and the log bytes the last sync did not read (`logview.py`)."""
     if not any((d / "projects").is_dir() for d in dirs):
         return None
-    return claude_code.collect(dirs).events
+    from tokenbook.logview import log_events
+
+    return log_events(root, dirs, ledgers)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(UTC)
     as_of = args.as_of or local_day(now, vault.settings.timezone)
     limits, _ = read_limits(root)
-    events = _events(log_dirs(args.logs, root))
+    events = _events(root, log_dirs(args.logs, root), ledgers)
     status = build_status(vault, ledgers, as_of, now, events, limits)
     if args.json:
         print(json.dumps(status_json(status), indent=2, ensure_ascii=False))

@@ -174,9 +174,11 @@ def _in_two(
 
 def _pack(s: Scanned) -> Any:
     files = [
-        (f.path, f.start, f.offset, f.lines, f.size, f.skipped, f.tail, f.missing, f.failed, f.mark)
+        [f.path, f.start, f.offset, f.lines, f.size, f.skipped, f.tail, f.missing, f.failed, f.mark]
         for f in s.files
     ]
+    for f, packed in zip(s.files, files, strict=True):
+        packed.append(sorted(f.keys))
     limits = {k: (micros(v.at), micros(v.reset_at), v.session) for k, v in s.limits.items()}
     return (files, s.responses, limits)
 
@@ -187,7 +189,7 @@ def _unpack(blob: bytes) -> Scanned | None:
     except (EOFError, ValueError, TypeError):
         return None
     out = Scanned(responses=responses)
-    for path, start, offset, lines, size, skipped, tail, missing, failed, mark in files:
+    for path, start, offset, lines, size, skipped, tail, missing, failed, mark, keys in files:
         out.files.append(
             FileScan(
                 path,
@@ -202,6 +204,7 @@ def _unpack(blob: bytes) -> Scanned | None:
                 missing,
                 failed,
                 mark,
+                set(keys),
             )
         )
     for key, (at, reset_at, session) in limits.items():

@@ -161,9 +161,11 @@ def to_rec(
     r: Record,
     agents: Mapping[str, str],
     shared: dict[tuple[Any, ...], Context] | None = None,
+    known_id: str | None = None,
 ) -> Rec:
     """A joined log record as the ledger keeps it (`records.Rec`). `shared`: contexts made so
-    far, so that the records of one context share one object (a dict kept by the caller)."""
+    far, so that the records of one context share one object (a dict kept by the caller);
+    `known_id`: its `records.record_id`, when computed already."""
     u, env = r[0], r[1]
     i, o, w5, w1, cr = u[3]
     mid, _, rid = key.partition("\x00")
@@ -187,7 +189,7 @@ def to_rec(
         if shared is not None:
             shared[fields] = ctx
     return Rec(
-        id=record_id(NAME, mid, rid),
+        id=known_id if known_id is not None else record_id(NAME, mid, rid),
         ctx=ctx,
         at=EPOCH + timedelta(microseconds=env[1] // 1000 * 1000),  # `records.ms`
         tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
