@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -112,9 +113,12 @@ def held_equals_read(monkeypatch: pytest.MonkeyPatch) -> None:
     unsynced bytes, reading every log gives the same responses."""
     real = logview.log_events
 
-    def both(root: Path, dirs: Sequence[Path], ledgers: store.LedgerSet) -> list[UsageEvent]:
-        got = real(root, dirs, ledgers)
-        assert _events(got) == _events(claude_code.collect(dirs).events)
+    def both(
+        root: Path, dirs: Sequence[Path], ledgers: store.LedgerSet, since: datetime | None = None
+    ) -> list[UsageEvent]:
+        got = real(root, dirs, ledgers, since)
+        every = claude_code.collect(dirs).events
+        assert _events(got) == _events([e for e in every if since is None or e.at >= since])
         return got
 
     monkeypatch.setattr(logview, "log_events", both)

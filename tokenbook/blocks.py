@@ -28,13 +28,14 @@ from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
-from tokenbook.ledger import prompt_band
+from tokenbook.localdays import LocalDays
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Bucket
 from tokenbook.reports import Filter
 from tokenbook.reports import utc_text
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
+from tokenbook.tally import band_of
 
 HOURS = 5
 LENGTH = timedelta(hours=HOURS)
@@ -168,13 +169,13 @@ def entries(
     A ledger row is covered when the logs hold at least as many responses of its key; usage the
     logs hold but no ledger has yet (not synced) goes to the bet sync would give it. A key's
     project and branch are those of its first response, as in the ledgers."""
-    tz = ZoneInfo(ledgers.timezone)
+    days = LocalDays(ledgers.timezone)
     keyed: list[tuple[Key, UsageEvent]] = []
     count: dict[Key, int] = {}
     earliest: dict[Key, UsageEvent] = {}
     for e in events:
-        day = e.at.astimezone(tz).date().isoformat()
-        key = (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
+        day = days.text(e.at)
+        key = (day, e.session, e.model, e.agent, e.speed, e.geo, band_of(e.tokens.prompt))
         keyed.append((key, e))
         count[key] = count.get(key, 0) + 1
         first = earliest.get(key)

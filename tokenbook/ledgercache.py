@@ -11,7 +11,6 @@ problems are cached, so a damaged ledger is read (and reported) every time.
 from __future__ import annotations
 
 import dataclasses
-import marshal
 from collections.abc import Mapping
 from datetime import UTC
 from datetime import date
@@ -20,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from tokenbook import cachefile
+from tokenbook import reccolumns
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
+from tokenbook.reccolumns import Columns
+from tokenbook.reccolumns import Records
 from tokenbook.records import EPOCH
-from tokenbook.records import Context
-from tokenbook.records import Rec
 from tokenbook.tally import Placed
 from tokenbook.tally import RowId
 
@@ -42,7 +42,6 @@ _CODE = (
     "localdays.py",
     "ledgercache.py",
 )
-Records = dict[str, tuple[str, Rec]]
 
 
 def paths(root: Path) -> list[Path]:
@@ -70,11 +69,16 @@ class Cached:
     legacy: dict[RowId, LedgerRow]
     in_two: dict[str, list[str]]
     merged: int
-    columns: bytes
+    columns: Columns
     dropped: set[RowId]
 
-    def records(self) -> Records:
-        return _records(marshal.loads(self.columns))
+    def records(self, since: int | None = None) -> Records:
+        """The records (those at or after `since`, µs since the epoch, when given)."""
+        return self.columns.records(since)
+
+    def ids(self) -> tuple[set[str], set[str]]:
+        """Every record's id, and those of the records on a main thread."""
+        return self.columns.id_sets()
 
 
 def load(root: Path, found: bytes | None) -> Cached | None:
@@ -91,7 +95,7 @@ def load(root: Path, found: bytes | None) -> Cached | None:
             {(ledger, key): _row(row) for ledger, key, row in legacy},
             {rid: list(names) for rid, names in in_two.items()},
             int(merged),
-            bytes(columns),
+            Columns(columns),
             {(ledger, key) for ledger, key in dropped},
         )
     except (TypeError, ValueError, IndexError, AttributeError, OverflowError):
@@ -120,7 +124,7 @@ def save(
             [(rid[0], rid[1], _row_data(row)) for rid, row in legacy.items()],
             dict(in_two),
             merged,
-            marshal.dumps(_columns(records)),
+            reccolumns.encode(records),
             sorted(dropped),
         )
     except (TypeError, ValueError):  # a value of an unexpected kind: not cached
@@ -160,11 +164,11 @@ _CODECS: dict[str, tuple[Any, Any]] = {
 
 
 class _Codec:
-    """A dataclass as a tuple of its fields, `skip`ped ones handled by the caller."""
+    """A dataclass as a tuple of its fields."""
 
-    def __init__(self, cls: type, skip: tuple[str, ...] = ()) -> None:
+    def __init__(self, cls: type) -> None:
         self.cls = cls
-        fields = [f for f in dataclasses.fields(cls) if f.name not in skip]
+        fields = dataclasses.fields(cls)
         self.names = tuple(f.name for f in fields)
         codecs = [_CODECS.get(str(f.type)) for f in fields]
         self.ok = all(c is not None for c in codecs)
@@ -177,15 +181,13 @@ class _Codec:
             raise TypeError(f"{self.cls.__name__} has a field of a kind not cached")
         return tuple(e(getattr(obj, n)) for e, n in zip(self.encoders, self.names, strict=True))
 
-    def decode(self, data: tuple[Any, ...], **extra: Any) -> Any:
+    def decode(self, data: tuple[Any, ...]) -> Any:
         values = (d(v) for d, v in zip(self.decoders, data, strict=True))
-        return self.cls(**dict(zip(self.names, values, strict=True)), **extra)
+        return self.cls(**dict(zip(self.names, values, strict=True)))
 
 
 _ROWS = _Codec(LedgerRow)
-_CONTEXTS = _Codec(Context)
-_RECS = _Codec(Rec, skip=("ctx",))
-_SHAPE = (_ROWS.shape, _CONTEXTS.shape, _RECS.shape)
+_SHAPE = (_ROWS.shape, reccolumns.SHAPE)
 
 
 def _row_data(row: LedgerRow) -> tuple[Any, ...]:
@@ -195,21 +197,3 @@ def _row_data(row: LedgerRow) -> tuple[Any, ...]:
 def _row(d: tuple[Any, ...]) -> LedgerRow:
     row: LedgerRow = _ROWS.decode(d)
     return row
-
-
-def _columns(records: Records) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    contexts: dict[Context, int] = {}
-    rows = []
-    for ledger, r in records.values():
-        ctx = contexts.setdefault(r.ctx, len(contexts))
-        rows.append((ledger, ctx, _RECS.encode(r)))
-    return [_CONTEXTS.encode(c) for c in contexts], rows
-
-
-def _records(columns: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]) -> Records:
-    contexts = [_CONTEXTS.decode(fields) for fields in columns[0]]
-    out: Records = {}
-    for ledger, ctx, data in columns[1]:
-        rec: Rec = _RECS.decode(data, ctx=contexts[ctx])
-        out[rec.id] = (ledger, rec)
-    return out

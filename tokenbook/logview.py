@@ -9,6 +9,7 @@ not be what the logs say: the logs are read whole, as before.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from tokenbook.cache import SyncCache
@@ -22,30 +23,42 @@ from tokenbook.store import LedgerSet
 from tokenbook.syncindex import ledger_fingerprint
 
 
-def log_events(root: Path, dirs: Sequence[Path], ledgers: LedgerSet) -> list[UsageEvent]:
-    """Every response that counts among those the logs under `dirs` hold, in time order."""
+def log_events(
+    root: Path, dirs: Sequence[Path], ledgers: LedgerSet, since: datetime | None = None
+) -> list[UsageEvent]:
+    """Every response that counts among those the logs under `dirs` hold (at or after `since`,
+    when given), in time order."""
     cache = SyncCache.load(root)
     if not cache.index.files or cache.index.ledgers != ledger_fingerprint(root):
-        return claude_code.collect(dirs).events
+        return _read_all(dirs, since)
     update, held = cache.peek(dirs)
     tail = {update.ids[k]: to_rec(k, r, update.agents) for k, r in update.records.items()}
-    records = ledgers.records
+    every, mains = ledgers.record_ids()
+    if held - every:  # held by a log, but not in the ledgers: read the logs
+        return _read_all(dirs, since)
+    recent = ledgers.records if since is None else ledgers.records_since(since)
+    main = {message_of(rid) for rid in held & mains}
+    main |= {message_of(rid) for rid, r in tail.items() if r.ctx.main}
     found: dict[str, Rec] = {}
-    for rid in held | set(tail):
-        known, new = records.get(rid), tail.get(rid)
-        if known is None:
-            if new is None:  # held by a log, but not in the ledgers: read the logs
-                return claude_code.collect(dirs).events
-            found[rid] = new
-        else:
+    for rid in (held & recent.keys()) | tail.keys():
+        known, new = recent.get(rid), tail.get(rid)
+        if known is not None:
             found[rid] = known[1] if new is None else join(known[1], new)
-    return _events(found, update.agents)
+        elif new is not None and rid not in every:  # a response no sync has read yet
+            found[rid] = new
+        # else: its record is from before `since`, and so is its joined time
+    return [e for e in _events(found, update.agents, main) if since is None or e.at >= since]
 
 
-def _events(found: dict[str, Rec], agents: dict[str, str]) -> list[UsageEvent]:
+def _read_all(dirs: Sequence[Path], since: datetime | None) -> list[UsageEvent]:
+    events = claude_code.collect(dirs).events
+    return [e for e in events if since is None or e.at >= since]
+
+
+def _events(found: dict[str, Rec], agents: dict[str, str], main: set[str]) -> list[UsageEvent]:
     """As `claude_code.Deduper.events`: on the main thread, or a sidechain response whose
-    message was not also answered there; a subagent's type from the meta files there now."""
-    main = {message_of(rid) for rid, r in found.items() if r.ctx.main}
+    message was not also answered there (`main`: those messages); a subagent's type from the
+    meta files there now."""
     out = []
     for rid, r in found.items():
         c = r.ctx

@@ -46,8 +46,22 @@ _VALUES = ("--vault", "--logs", "--wait")
 
 
 def key(vault: str, logs: list[str]) -> tuple[Any, ...]:
-    """What chose the log folders: the vault and `--logs` as given, where, and the environment."""
-    return (os.getcwd(), vault, tuple(logs), tuple(os.environ.get(n) for n in ENVIRONMENT))
+    """What chose the log folders: the vault, `--logs` as given, where, and the environment."""
+    cwd = os.getcwd()
+    where = os.path.normpath(os.path.join(cwd, vault))
+    return (cwd, where, tuple(logs), tuple(os.environ.get(n) for n in ENVIRONMENT))
+
+
+def known_dirs(vault: str, logs: list[str]) -> list[str] | None:
+    """Claude Code's log folders as the last sync found them for the same vault, `--logs` and
+    environment, when nothing they were chosen by changed; None when not known (find them)."""
+    index = load_index(vault)
+    if index is None or index.resolution is None:
+        return None
+    known, claude, _, candidates, seen = index.resolution
+    if known != key(vault, [as_path(p) for p in logs]):
+        return None
+    return list(claude) if [layout(c) for c in candidates] == seen else None
 
 
 def layout(folder: str) -> tuple[Any, ...]:

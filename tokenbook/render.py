@@ -7,10 +7,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
-
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import bet_view
@@ -29,6 +27,9 @@ from tokenbook.statusline import build_summary
 from tokenbook.statusline import recent_sessions
 from tokenbook.statusline import summary_text
 from tokenbook.store import LedgerSet
+
+if TYPE_CHECKING:
+    import jinja2
 
 DASHBOARD = "cost-dashboard.md"
 PROGRESS_DIR = "progress"
@@ -91,6 +92,9 @@ def alerts(thresholds: tuple[int, ...]) -> str:
 def environment(vault: Vault) -> jinja2.Environment:
     """The vault's own `templates/` first, then the shipped ones, in Jinja's sandbox: a template
     from a pull request can format data but cannot reach Python internals or run commands."""
+    import jinja2  # here: the commands that only format numbers (tables, status) need not load it
+    from jinja2.sandbox import SandboxedEnvironment
+
     folders = [vault.root / "templates", data_dir("templates")]
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),
@@ -123,6 +127,8 @@ def _tidy(text: str) -> str:
 
 def _render(env: jinja2.Environment, name: str, **context: object) -> str:
     """Render one template; a template error becomes `template:line: message`."""
+    import jinja2
+
     try:
         return _tidy(env.get_template(name).render(**context))
     except jinja2.TemplateSyntaxError as e:

@@ -8,32 +8,33 @@ format 2 by the next command that writes ledgers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tokenbook import ledgercache
 from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
-from tokenbook.events import UsageEvent
 from tokenbook.fileio import write_if_changed
+from tokenbook.grouping import event_key
+from tokenbook.grouping import group_events
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
 from tokenbook.ledger import ParsedLedger
 from tokenbook.ledger import parse_ledger
-from tokenbook.ledger import prompt_band
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.recordfile import ParsedRecords
 from tokenbook.recordfile import format_records
 from tokenbook.recordfile import read_records
+from tokenbook.records import EPOCH
 from tokenbook.records import Rec
 from tokenbook.records import join
 from tokenbook.summary import RULE
@@ -44,7 +45,16 @@ from tokenbook.tally import tally
 
 LEDGER_DIR = "ledgers"
 Records = dict[str, tuple[str, Rec]]  # record id → (ledger, record)
-__all__ = ["LEDGER_DIR", "LedgerSet", "Placed", "load_ledgers", "read_ledgers", "write_ledgers"]
+__all__ = [
+    "LEDGER_DIR",
+    "LedgerSet",
+    "Placed",
+    "event_key",
+    "group_events",
+    "load_ledgers",
+    "read_ledgers",
+    "write_ledgers",
+]
 
 
 @dataclass(slots=True)
@@ -75,15 +85,27 @@ class LedgerSet:
     in_two: dict[str, list[str]] = field(default_factory=dict)  # id → ledgers (after a merge)
     merged: int = 0  # repeated record lines joined on reading (union merges)
     _places: dict[str, Place] | None = None
-    _unread: Callable[[], Records] | None = None  # the records, still in the cache's columns
+    _cached: ledgercache.Cached | None = None  # the records, still in the cache's columns
 
     @property
     def records(self) -> Records:
         """Record id → (ledger, record); from the cache, made on first use."""
         if self._records is None:
-            self._records = self._unread() if self._unread is not None else {}
-            self._unread = None
+            self._records = self._cached.records() if self._cached is not None else {}
         return self._records
+
+    def record_ids(self) -> tuple[set[str], set[str]]:
+        """Every record's id, and those on a main thread (from the cache's columns, if unmade)."""
+        if self._records is None and self._cached is not None:
+            return self._cached.ids()
+        mains = {rid for rid, (_, r) in self.records.items() if r.ctx.main}
+        return set(self.records), mains
+
+    def records_since(self, at: datetime) -> Records:
+        """The records at or after `at` (only those are made, when from the cache)."""
+        if self._records is None and self._cached is not None:
+            return self._cached.records((at - EPOCH) // timedelta(microseconds=1))
+        return {rid: found for rid, found in self.records.items() if found[1].at >= at}
 
     def retally(self) -> None:
         self.rows, gone = tally(self.records, self.legacy, self.timezone, self.places())
@@ -200,7 +222,7 @@ def save_cache(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None:
 def _from_cache(root: Path, timezone: str, found: ledgercache.Cached) -> LedgerSet:
     files = {name: LedgerFiles(name, format1=migrating) for name, migrating in found.files}
     ledgers = LedgerSet(root, timezone, files, None, found.legacy, found.rows)
-    ledgers.in_two, ledgers.merged, ledgers._unread = found.in_two, found.merged, found.records
+    ledgers.in_two, ledgers.merged, ledgers._cached = found.in_two, found.merged, found
     ledgers.dropped = found.dropped
     return ledgers
 
@@ -294,53 +316,3 @@ def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
         if changed:
             written.append(name)
     return written
-
-
-# ----- grouping log events without a ledger (plan windows and blocks read recent logs)
-
-
-@dataclass(slots=True)
-class _Group:
-    row: LedgerRow
-
-
-def event_key(e: UsageEvent, tz: ZoneInfo) -> Key:
-    """The key of the ledger row an event adds to (the same as that row's `key`)."""
-    day = e.at.astimezone(tz).date().isoformat()
-    return (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
-
-
-def group_events(events: Iterable[UsageEvent], timezone: str) -> dict[Key, _Group]:
-    """Sum responses into rows: one per session, local day, model, agent, speed, region and
-    prompt band."""
-    tz = ZoneInfo(timezone)
-    sums: dict[Key, list[UsageEvent]] = {}
-    for e in events:
-        sums.setdefault(event_key(e, tz), []).append(e)
-    out = {}
-    for key, es in sums.items():
-        es.sort(key=lambda e: (e.at, e.key))
-        total = es[0].tokens
-        for e in es[1:]:
-            total = total + e.tokens
-        first = es[0]
-        out[key] = _Group(
-            LedgerRow(
-                date=first.at.astimezone(tz).date(),
-                session=first.session,
-                model=first.model,
-                agent=first.agent,
-                speed=first.speed,
-                geo=first.geo,
-                prompt_over=key[6],
-                responses=len(es),
-                tokens=total,
-                web_search=sum(e.web_search for e in es),
-                web_fetch=sum(e.web_fetch for e in es),
-                first=first.at,
-                last=max(e.at for e in es),
-                project=first.project,
-                branch=first.branch,
-            )
-        )
-    return out

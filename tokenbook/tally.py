@@ -24,8 +24,8 @@ from tokenbook.attribution import contexts
 from tokenbook.events import Tokens
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
-from tokenbook.ledger import prompt_band
 from tokenbook.localdays import LocalDays
+from tokenbook.model import PROMPT_BANDS
 from tokenbook.records import Rec
 from tokenbook.records import message_of
 
@@ -44,11 +44,22 @@ def counted(records: Iterable[Rec]) -> list[Rec]:
     return [r for r in recs if r.ctx.main or message_of(r.id) not in main]
 
 
+_BANDS = sorted(PROMPT_BANDS, reverse=True)
+
+
+def band_of(prompt_tokens: int) -> int:
+    """`ledger.prompt_band`, without a generator per call."""
+    for band in _BANDS:
+        if prompt_tokens > band:
+            return band
+    return 0
+
+
 def row_key(r: Rec, tz: ZoneInfo | LocalDays) -> Key:
     c = r.ctx
     day = tz.text(r.at) if isinstance(tz, LocalDays) else r.at.astimezone(tz).date().isoformat()
     # A logged entry sums many requests: its size says nothing of one prompt's.
-    band = 0 if c.source == "manual" else prompt_band(r.tokens.prompt)
+    band = 0 if c.source == "manual" else band_of(r.tokens.prompt)
     return (day, c.session, c.model, c.label, c.speed, c.geo, band)
 
 

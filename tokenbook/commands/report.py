@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from tokenbook.commands.common import add_logs
@@ -123,12 +124,16 @@ def _blocks(
     from tokenbook.blocks import entries
     from tokenbook.commands.common import log_dirs
     from tokenbook.logview import log_events
+    from tokenbook.noop import known_dirs
     from tokenbook.report_json import blocks_json
 
     if args.order:
         raise TokenbookError("--order does not apply to blocks: they are in time order")
     now = args.now or datetime.now(UTC)
-    events = log_events(vault.root, log_dirs(args.logs, vault.root), ledgers)
+    root = vault.root
+    dirs = known_dirs(str(root), [str(p) for p in args.logs])
+    found = [Path(d) for d in dirs] if dirs is not None else log_dirs(args.logs, root)
+    events = log_events(root, found, ledgers)
     items = entries(ledgers, events, Attributor(vault))
     blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
     if args.json:
