@@ -143,7 +143,9 @@ class SyncCache:
         out.bytes = sum(stats[p].st_size - start for p, start, _ in jobs)
         entries = {p: e for p, e in self.index.files.items() if p in stats}
         found = claude_read.read_jobs(jobs, {p: st.st_size for p, st in stats.items()}, progress)
-        out.records, out.scans, out.paths = found.responses, found.files, list(found_logs)
+        # In the order the files and their lines come (however the reading was shared out).
+        out.records = {k: found.responses[k] for s in found.files for k in s.keys}
+        out.scans, out.paths = found.files, list(found_logs)
         out.ids = held.ids_of(out.records)
         if held.note(self.held, found.files, out.ids) | held.keep_only(self.held, found_logs):
             self.held_dirty = True

@@ -55,13 +55,20 @@ def key(vault: str, logs: list[str]) -> tuple[Any, ...]:
 def known_dirs(vault: str, logs: list[str]) -> list[str] | None:
     """Claude Code's log folders as the last sync found them for the same vault, `--logs` and
     environment, when nothing they were chosen by changed; None when not known (find them)."""
+    found = known_resolution(vault, logs)
+    return None if found is None else list(found[1])
+
+
+def known_resolution(vault: str, logs: list[str]) -> tuple[Any, ...] | None:
+    """The last sync's `resolution()` when it holds for the same vault, `--logs`, environment
+    and folder layout (`known_dirs`); None when the folders must be found again."""
     index = load_index(vault)
     if index is None or index.resolution is None:
         return None
-    known, claude, _, candidates, seen = index.resolution
+    known, _, _, candidates, seen = index.resolution
     if known != key(vault, [as_path(p) for p in logs]):
         return None
-    return list(claude) if [layout(c) for c in candidates] == seen else None
+    return index.resolution if [layout(c) for c in candidates] == seen else None
 
 
 def layout(folder: str) -> tuple[Any, ...]:

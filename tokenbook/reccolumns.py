@@ -34,25 +34,31 @@ def encode(records: Records) -> tuple[Any, ...]:
     contexts: dict[Context, int] = {}
     ids, where, kinds, copies = [], array("I"), array("I"), bytearray()
     numbers = {name: array("q") for name in _NUMBERS}
+    at, i5, o5, w5, w1, cr, ws, wf = (numbers[n].append for n in _NUMBERS)
     for rid, (ledger, r) in records.items():
-        if len(rid) != ID_DIGITS or not rid.isascii() or r.at.tzinfo is not UTC:
+        if len(rid) != ID_DIGITS or r.at.tzinfo is not UTC:
             raise TypeError("a record id or time of another kind")
         ids.append(rid)
         where.append(ledgers.setdefault(ledger, len(ledgers)))
         kinds.append(contexts.setdefault(r.ctx, len(contexts)))
         t = r.tokens
-        values = (t.input, t.output, t.cache_write_5m, t.cache_write_1h, t.cache_read)
-        numbers["at"].append((r.at - EPOCH) // _US)
-        for name, value in zip(_NUMBERS[1:6], values, strict=True):
-            numbers[name].append(value)
-        numbers["ws"].append(r.web_search)
-        numbers["wf"].append(r.web_fetch)
+        at((r.at - EPOCH) // _US)
+        i5(t.input)
+        o5(t.output)
+        w5(t.cache_write_5m)
+        w1(t.cache_write_1h)
+        cr(t.cache_read)
+        ws(r.web_search)
+        wf(r.web_fetch)
         copies.append(r.copy)
+    text = "".join(ids)
+    if not text.isascii():
+        raise TypeError("a record id of another kind")
     table = [tuple(getattr(c, n) for n in CONTEXT_FIELDS) for c in contexts]
     if any(type(v) not in (str, bool) for row in table for v in row):
         raise TypeError("a context field of another kind")
     arrays = [where.tobytes(), kinds.tobytes(), *(numbers[n].tobytes() for n in _NUMBERS)]
-    return (list(ledgers), table, "".join(ids), *arrays, bytes(copies))
+    return (list(ledgers), table, text, *arrays, bytes(copies))
 
 
 class Columns:

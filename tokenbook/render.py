@@ -95,6 +95,8 @@ def environment(vault: Vault) -> jinja2.Environment:
     import jinja2  # here: the commands that only format numbers (tables, status) need not load it
     from jinja2.sandbox import SandboxedEnvironment
 
+    from tokenbook.jinjacache import template_cache
+
     folders = [vault.root / "templates", data_dir("templates")]
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),
@@ -103,6 +105,7 @@ def environment(vault: Vault) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        bytecode_cache=template_cache(vault.root, "sandboxed, strict, trim and lstrip blocks"),
     )
     env.filters |= {
         "md": md,

@@ -198,7 +198,9 @@ def _write(
     result.migrated = sorted(n for n, f in ledgers.files.items() if f.migrating)
     merged = set(ledgers.files) if ledgers.duplicates() or ledgers.in_two else set()
     dropped = {rid[0] for rid in ledgers.dropped}
-    names = touched | merged | dropped | set(result.migrated) | {UNASSIGNED}
+    names = touched | merged | dropped | set(result.migrated)
+    if not all((root / LEDGER_DIR / f"{UNASSIGNED}.{kind}").exists() for kind in KINDS):
+        names.add(UNASSIGNED)  # every vault has one, even empty
     result.ledgers_written = write_ledgers(ledgers, names)
     save_cache(ledgers, attributor.explicit)
     result.responses = sum(p.row.responses for p in ledgers.rows.values())

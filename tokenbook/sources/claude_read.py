@@ -178,7 +178,7 @@ def _pack(s: Scanned) -> Any:
         for f in s.files
     ]
     for f, packed in zip(s.files, files, strict=True):
-        packed.append(sorted(f.keys))
+        packed.append(list(f.keys))
     limits = {k: (micros(v.at), micros(v.reset_at), v.session) for k, v in s.limits.items()}
     return (files, s.responses, limits)
 
@@ -204,7 +204,7 @@ def _unpack(blob: bytes) -> Scanned | None:
                 missing,
                 failed,
                 mark,
-                set(keys),
+                dict.fromkeys(keys),
             )
         )
     for key, (at, reset_at, session) in limits.items():

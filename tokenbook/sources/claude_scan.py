@@ -54,7 +54,7 @@ class FileScan:
     missing: bool = False
     failed: bool = False  # could not be read: tried again next time
     mark: bytes = b""  # hash of the bytes just before `offset`: tells an append from a rewrite
-    keys: set[str] = field(default_factory=set)  # the responses this read found in the file
+    keys: dict[str, None] = field(default_factory=dict)  # the responses found, in line order
 
     @property
     def read(self) -> int:
@@ -181,7 +181,7 @@ def _problem(out: FileScan, number: int, reason: str, complete: bool) -> None:
 
 def _add(out: FileScan, found: tuple[str, Record]) -> None:
     key, rec = found
-    out.keys.add(key)
+    out.keys[key] = None
     known = out.responses.get(key)
     out.responses[key] = rec if known is None else join(known, rec)
 
