@@ -21,6 +21,7 @@ from datetime import datetime
 from datetime import timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from tokenbook.attribution import Attributor
@@ -43,11 +44,10 @@ MINUTE = Decimal(60)
 RATE = Decimal("0.000001")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """Usage at one time, in one ledger: either a ledger row the logs no longer cover (`row`,
     estimated), or one response from the logs (`event`) with its ledger key and the project and
-    branch of that key's first response."""
+    branch of that key's first response. (A tuple: there is one per response of the logs.)"""
 
     at: datetime
     until: datetime

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 from tokenbook.cache import SyncCache
+from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
+from tokenbook.reccolumns import CONTEXT_FIELDS
+from tokenbook.reccolumns import Columns
+from tokenbook.records import EPOCH
 from tokenbook.records import Rec
 from tokenbook.records import join
 from tokenbook.records import message_of
@@ -36,18 +41,67 @@ def log_events(
     every, mains = ledgers.record_ids()
     if held - every:  # held by a log, but not in the ledgers: read the logs
         return _read_all(dirs, since)
-    recent = ledgers.records if since is None else ledgers.records_since(since)
     main = {message_of(rid) for rid in held & mains}
     main |= {message_of(rid) for rid, r in tail.items() if r.ctx.main}
+    columns = ledgers.columns()
+    start = None if since is None else (since - EPOCH) // timedelta(microseconds=1)
+    if columns is not None:  # the held records straight from the cache's columns
+        events = _from_columns(columns, held - tail.keys(), start, update.agents, main)
+        recent, others = columns.records(start, only=set(tail)), set()
+    else:
+        events = []
+        recent = ledgers.records if since is None else ledgers.records_since(since)
+        others = held & recent.keys()
     found: dict[str, Rec] = {}
-    for rid in (held & recent.keys()) | tail.keys():
+    for rid in others | tail.keys():
         known, new = recent.get(rid), tail.get(rid)
         if known is not None:
             found[rid] = known[1] if new is None else join(known[1], new)
         elif new is not None and rid not in every:  # a response no sync has read yet
             found[rid] = new
         # else: its record is from before `since`, and so is its joined time
-    return [e for e in _events(found, update.agents, main) if since is None or e.at >= since]
+    events += _events(found, update.agents, main)
+    events.sort(key=lambda e: (e.at, e.key))
+    return [e for e in events if since is None or e.at >= since]
+
+
+def _from_columns(
+    columns: Columns,
+    held: set[str],
+    start: int | None,
+    agents: dict[str, str],
+    main: set[str],
+) -> list[UsageEvent]:
+    """`_events` of the held records (at or after `start`, µs), made from the columns without
+    making the records."""
+    out = []
+    for rid, at, c, i, o, w5, w1, cr, ws, wf in columns.rows(start):
+        if rid not in held or (not c[_MAIN] and message_of(rid) in main):
+            continue
+        tokens = Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr)
+        out.append(
+            UsageEvent(
+                key=rid,
+                session=c[_SESSION],
+                at=EPOCH + timedelta(microseconds=at),
+                model=c[_MODEL],
+                tokens=tokens,
+                project=c[_PROJECT],
+                branch=c[_BRANCH],
+                agent="main" if c[_MAIN] else agents.get(c[_AGENT_ID], "subagent"),
+                speed=c[_SPEED],
+                geo=c[_GEO],
+                web_search=ws,
+                web_fetch=wf,
+            )
+        )
+    return out
+
+
+_SESSION, _PROJECT, _BRANCH, _AGENT_ID, _MODEL, _SPEED, _GEO, _MAIN = (
+    CONTEXT_FIELDS.index(name)
+    for name in ("session", "project", "branch", "agent_id", "model", "speed", "geo", "main")
+)
 
 
 def _read_all(dirs: Sequence[Path], since: datetime | None) -> list[UsageEvent]:
@@ -80,5 +134,4 @@ def _events(found: dict[str, Rec], agents: dict[str, str], main: set[str]) -> li
                 web_fetch=r.web_fetch,
             )
         )
-    out.sort(key=lambda e: (e.at, e.key))
     return out

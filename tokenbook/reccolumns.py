@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
+from collections.abc import Iterator
 from datetime import UTC
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from tokenbook.records import Context
 from tokenbook.records import Rec
 
 Records = dict[str, tuple[str, Rec]]  # record id → (ledger, record)
+Row = tuple[str, int, tuple[Any, ...], int, int, int, int, int, int, int]
 ID_DIGITS = 24
 REC_FIELDS = ("id", "ctx", "at", "tokens", "web_search", "web_fetch", "copy")
 CONTEXT_FIELDS = tuple(f.name for f in dataclasses.fields(Context))
@@ -85,8 +87,22 @@ class Columns:
         mains = {rid for rid, kind in zip(ids, self.kinds, strict=True) if on_main[kind]}
         return set(ids), mains
 
-    def records(self, since: int | None = None) -> Records:
-        """The records (those at or after `since`, µs since the epoch, when given)."""
+    def rows(self, since: int | None = None) -> Iterator[Row]:
+        """Each record as plain values, without making it: (id, µs since the epoch, its
+        context's fields in `CONTEXT_FIELDS` order, the five token counts, web searches and
+        fetches); those at or after `since` when given."""
+        at, n, table = self.numbers["at"], self.numbers, self.table
+        columns = (n[k] for k in _NUMBERS[1:])
+        for i, (i5, o5, w5, w1, cr, ws, wf) in enumerate(zip(*columns, strict=True)):
+            if since is None or at[i] >= since:
+                rid = self.ids[i * ID_DIGITS : (i + 1) * ID_DIGITS]
+                yield rid, at[i], table[self.kinds[i]], i5, o5, w5, w1, cr, ws, wf
+
+    def records(self, since: int | None = None, only: set[str] | None = None) -> Records:
+        """The records (those at or after `since`, µs since the epoch, and of the ids `only`,
+        when given)."""
+        if only is not None and not only:
+            return {}
         contexts = [Context(**dict(zip(CONTEXT_FIELDS, row, strict=True))) for row in self.table]
         at, n = self.numbers["at"], self.numbers
         i5, o5, w5, w1, cr = (n[k] for k in _NUMBERS[1:6])
@@ -95,6 +111,8 @@ class Columns:
             if since is not None and at[i] < since:
                 continue
             rid = self.ids[i * ID_DIGITS : (i + 1) * ID_DIGITS]
+            if only is not None and rid not in only:
+                continue
             rec = Rec(
                 id=rid,
                 ctx=contexts[self.kinds[i]],

@@ -31,6 +31,7 @@ from tokenbook.ledger import ParsedLedger
 from tokenbook.ledger import parse_ledger
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
+from tokenbook.reccolumns import Columns
 from tokenbook.recordfile import ParsedRecords
 from tokenbook.recordfile import format_records
 from tokenbook.recordfile import read_records
@@ -100,6 +101,10 @@ class LedgerSet:
             return self._cached.ids()
         mains = {rid for rid, (_, r) in self.records.items() if r.ctx.main}
         return set(self.records), mains
+
+    def columns(self) -> Columns | None:
+        """The records as the cache's columns, while they have not been made."""
+        return self._cached.columns if self._records is None and self._cached else None
 
     def records_since(self, at: datetime) -> Records:
         """The records at or after `at` (only those are made, when from the cache)."""
