@@ -65,7 +65,6 @@ class Update:
     agents_changed: bool = False
     extra: list[Rec] = field(default_factory=list)  # other agents' responses, when they changed
     ids: dict[str, str] = field(default_factory=dict)  # log key → record id, of `records`
-    scans: list[FileScan] = field(default_factory=list)  # the files read
     paths: list[str] = field(default_factory=list)  # every log file found
 
     @property
@@ -145,7 +144,7 @@ class SyncCache:
         found = claude_read.read_jobs(jobs, {p: st.st_size for p, st in stats.items()}, progress)
         # In the order the files and their lines come (however the reading was shared out).
         out.records = {k: found.responses[k] for s in found.files for k in s.keys}
-        out.scans, out.paths = found.files, list(found_logs)
+        out.paths = list(found_logs)
         out.ids = held.ids_of(out.records)
         if held.note(self.held, found.files, out.ids) | held.keep_only(self.held, found_logs):
             self.held_dirty = True

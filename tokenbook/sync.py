@@ -233,6 +233,7 @@ def _join(
     shared: dict[tuple[object, ...], Context] = {}
     ids = update.ids
     recs = [to_rec(k, record, types, shared, ids.get(k)) for k, record in update.records.items()]
+    update.records, update.ids = {}, {}  # made into `recs`: let the read's memory go
     for rec in [*recs, *update.extra]:
         known = ledgers.records.get(rec.id)
         if known is None:
