@@ -22,7 +22,7 @@ from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
-from tokenbook.fileio import write_if_changed
+from tokenbook.fileio import write_together
 from tokenbook.grouping import event_key
 from tokenbook.grouping import group_events
 from tokenbook.ledger import Key
@@ -310,14 +310,13 @@ def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
     legacy: dict[str, list[LedgerRow]] = {}
     for (name, _), row in ledgers.legacy.items():
         legacy.setdefault(name, []).append(row)
-    written = []
     folder = ledgers.root / LEDGER_DIR
-    for name in sorted(set(names)):
+    chosen = sorted(set(names))
+    files = []  # every text made before any is written: a kill leaves no ledger half-written
+    for name in chosen:
         text = format_records(records.get(name, []), legacy.get(name, []))
-        changed = write_if_changed(folder / f"{name}.tsv", text)
         summary = format_summary(name, ledgers.timezone, by_ledger.get(name, []))
-        changed = write_if_changed(folder / f"{name}.md", summary) or changed
+        files += [(folder / f"{name}.tsv", text), (folder / f"{name}.md", summary)]
         ledgers.files.setdefault(name, LedgerFiles(name))
-        if changed:
-            written.append(name)
-    return written
+    changed = write_together(files)
+    return [name for i, name in enumerate(chosen) if changed[2 * i] or changed[2 * i + 1]]
