@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import fresh_vault
+from tokenbook import ledgercache
+from tokenbook import logview
+from tokenbook import store
+from tokenbook.events import UsageEvent
+from tokenbook.sources import claude_code
+from tokenbook.sources import claude_read
+from tokenbook.sources.claude_read import Job
+from tokenbook.sources.claude_read import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,3 +41,96 @@ def _no_real_claude_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)  # trusted commands live under HOME
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
     monkeypatch.delenv("TOKENBOOK_VAULT", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def both_readers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every log any test syncs is read by the typed decoder and by the checked reader alone;
+    both must find the same (`test_fast_reader.py` has the line-by-line comparisons)."""
+    real = claude_read.read_jobs
+
+    def read_twice(
+        jobs: Sequence[Job],
+        sizes: dict[str, int],
+        progress: Progress | None = None,
+        *,
+        fast: bool | None = None,
+        cores: int | None = None,
+    ) -> claude_read.Scanned:
+        slow = real(jobs, sizes, fast=False, cores=1)
+        quick = real(jobs, sizes, progress, fast=True, cores=cores)
+        assert _seen(quick) == _seen(slow)
+        return quick
+
+    monkeypatch.setattr(claude_read, "read_jobs", read_twice)
+
+
+def _seen(s: claude_read.Scanned) -> tuple[object, ...]:
+    files = [(f.path, f.offset, f.lines, f.size, f.skipped, f.tail, f.mark) for f in s.files]
+    return files, s.responses, s.limits
+
+
+@pytest.fixture(autouse=True)
+def cached_equals_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every time a test reads ledgers from the cache, reading the files gives the same."""
+    real_key, real_load = ledgercache.key, ledgercache.load
+    asked: dict[bytes, tuple[str, Mapping[str, str]]] = {}
+
+    def key(root: Path, timezone: str, explicit: Mapping[str, str]) -> bytes | None:
+        found = real_key(root, timezone, explicit)
+        if found is not None:
+            asked[found] = (timezone, dict(explicit))
+        return found
+
+    def load(root: Path, found: bytes | None) -> ledgercache.Cached | None:
+        got = real_load(root, found)
+        if got is not None and found is not None:
+            timezone, explicit = asked[found]
+            cached = store._from_cache(root, timezone, got)
+            files = store._parse_all(root, timezone, explicit)
+            assert _ledger_state(cached) == _ledger_state(files)
+        return got
+
+    monkeypatch.setattr(ledgercache, "key", key)
+    monkeypatch.setattr(ledgercache, "load", load)
+
+
+def _ledger_state(ledgers: store.LedgerSet) -> tuple[object, ...]:
+    files = {name: f.migrating for name, f in ledgers.files.items()}
+    return (
+        list(files.items()),
+        list(ledgers.records.items()),
+        ledgers.legacy,
+        list(ledgers.rows.items()),
+        ledgers.in_two,
+        ledgers.merged,
+        ledgers.dropped,
+    )
+
+
+@pytest.fixture(autouse=True)
+def held_equals_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every time `status` or `report blocks` takes the logs' responses from the ledgers and the
+    unsynced bytes, reading every log gives the same responses."""
+    real = logview.log_events
+
+    def both(
+        root: Path, dirs: Sequence[Path], ledgers: store.LedgerSet, since: datetime | None = None
+    ) -> list[UsageEvent]:
+        got = real(root, dirs, ledgers, since)
+        every = claude_code.collect(dirs).events
+        assert _events(got) == _events([e for e in every if since is None or e.at >= since])
+        return got
+
+    monkeypatch.setattr(logview, "log_events", both)
+
+
+def _events(events: list[UsageEvent]) -> list[tuple[object, ...]]:
+    """The events' facts (their keys are log keys or record ids; times are kept to the ms)."""
+    return sorted(
+        (
+            *(e.session, e.at.replace(microsecond=e.at.microsecond // 1000 * 1000), e.model),
+            *(e.tokens, e.project, e.branch, e.agent, e.speed, e.geo, e.web_search, e.web_fetch),
+        )
+        for e in events
+    )

@@ -20,6 +20,7 @@ from tokenbook.cache import CACHE_DIR
 from tokenbook.cache import CACHE_FILE
 from tokenbook.cache import MAGIC
 from tokenbook.sources import claude_code
+from tokenbook.sources import claude_read
 
 LOG = "-home-dev-src-webapp/sess-1.jsonl"
 
@@ -211,7 +212,8 @@ def test_reading_on_every_core_gives_the_same_ledgers(capsys, vault, tmp_path, m
     generate(logs, seed=12, target_bytes=800_000)
     one = cold(capsys, vault, logs, tmp_path)
     shutil.rmtree(tmp_path / "fresh")
-    monkeypatch.setattr(claude_code, "PARALLEL_BYTES", 0)  # worker processes for any size
+    monkeypatch.setattr(claude_read, "PARALLEL_BYTES", 0)  # two processes for any size
+    monkeypatch.setattr(claude_read, "FAST_BYTES", 0)  # and the typed decoder
     assert cold(capsys, vault, logs, tmp_path) == one
 
 

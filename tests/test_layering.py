@@ -122,7 +122,7 @@ def test_the_scanner_sees_what_is_there():
     assert any(m.prints for m in cli)
     assert any(m.clock for m in cli)
     assert "tokenbook.fields" in MODULES["tokenbook.vault"].imports  # `from tokenbook import ..`
-    assert "tokenbook.cli" in MODULES["tokenbook.__main__"].imports
+    assert "tokenbook.commands.launch" in MODULES["tokenbook.__main__"].imports
     assert "tokenbook.sources.claude_code" in MODULES
     assert len(MODULES) >= 20
 

@@ -227,4 +227,6 @@ def test_preflight_writes_nothing_but_its_cache(capsys, vault, src):
     assert {p.relative_to(vault).as_posix() for p in after - before} == {
         ".tokenbook-cache/.gitignore",
         ".tokenbook-cache/preflight/counts.json",
+        ".tokenbook-cache/vault.bin",  # the parsed vault and ledgers, for the next command
+        ".tokenbook-cache/ledgers.bin",
     }

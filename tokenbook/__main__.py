@@ -1,3 +1,3 @@
-from tokenbook.cli import main
+from tokenbook.commands.launch import main
 
 raise SystemExit(main())

@@ -21,6 +21,7 @@ from datetime import datetime
 from datetime import timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from tokenbook.attribution import Attributor
@@ -28,13 +29,14 @@ from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
-from tokenbook.ledger import prompt_band
+from tokenbook.localdays import LocalDays
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Bucket
 from tokenbook.reports import Filter
 from tokenbook.reports import utc_text
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
+from tokenbook.tally import band_of
 from tokenbook.tally import history_key
 
 HOURS = 5
@@ -43,11 +45,10 @@ MINUTE = Decimal(60)
 RATE = Decimal("0.000001")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """Usage at one time, in one ledger: either a ledger row the logs no longer cover (`row`,
     estimated), or one response from the logs (`event`) with its ledger key and the project and
-    branch of that key's first response."""
+    branch of that key's first response. (A tuple: there is one per response of the logs.)"""
 
     at: datetime
     until: datetime
@@ -169,16 +170,16 @@ def entries(
     A ledger row is covered when the logs hold at least as many responses of its key; usage the
     logs hold but no ledger has yet (not synced) goes to the bet sync would give it. A key's
     project and branch are those of its first response, as in the ledgers."""
-    tz = ZoneInfo(ledgers.timezone)
+    days = LocalDays(ledgers.timezone)
     keyed: list[tuple[Key, UsageEvent]] = []
     count: dict[Key, int] = {}
     earliest: dict[Key, UsageEvent] = {}
     for e in events:
-        day = e.at.astimezone(tz).date().isoformat()
+        day = days.text(e.at)
         # Compared without the subagent's type: the ledgers may know it from a spawning call
         # the log events here do not read.
         key = history_key(
-            (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
+            (day, e.session, e.model, e.agent, e.speed, e.geo, band_of(e.tokens.prompt))
         )
         keyed.append((key, e))
         count[key] = count.get(key, 0) + 1

@@ -14,74 +14,40 @@ again, so a record the ledgers lost comes back from the logs that still hold it.
 from __future__ import annotations
 
 import contextlib
-import marshal
 import os
-import struct
-import sys
 import tempfile
-import zlib
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any
 
+from tokenbook import held
 from tokenbook.events import LimitEvent
 from tokenbook.events import Skipped
-from tokenbook.fileio import LOCK_NAME
-from tokenbook.others import fingerprint
 from tokenbook.others import read_others
 from tokenbook.records import Rec
 from tokenbook.sources import claude_code
-from tokenbook.sources.claude_code import FileScan
-from tokenbook.sources.claude_code import Job
-from tokenbook.sources.claude_code import Progress
-from tokenbook.sources.claude_code import Record
-from tokenbook.sources.claude_code import join
-
-CACHE_DIR = ".tokenbook-cache"
-CACHE_FILE = "sync.bin"
-FORMAT = 5
-MAGIC = b"tokenbook sync cache %d python %d.%d\n" % (FORMAT, *sys.version_info[:2])
-_HEAD = struct.Struct("<QI")  # index length, crc32
-
-# dev, ino, size, mtime_ns, offset, lines, mark, skipped [(line, why)], tail [(line, why)], ctime_ns
-Entry = tuple[
-    int, int, int, int, int, int, bytes, list[tuple[int, str]], list[tuple[int, str]], int
-]
-Fingerprint = tuple[tuple[str, int, int], ...]
-SKIP_DIRS = {".git", CACHE_DIR, "__pycache__"}
-LEDGER_DIR = "ledgers"
-
-
-def vault_fingerprint(root: Path) -> Fingerprint:
-    """Path, size and mtime of every vault file (not .git, the cache or the lock), and of
-    tokenbook's own code and templates: if none changed, a sync with no new log bytes would
-    write exactly what is there."""
-    out = []
-    for base, prefix in ((root, ""), (Path(__file__).parent, "<tokenbook>/")):
-        for folder, dirs, names in os.walk(base):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-            for name in sorted(names):
-                if name == LOCK_NAME:
-                    continue
-                path = os.path.join(folder, name)
-                with contextlib.suppress(FileNotFoundError):
-                    st = os.stat(path)
-                    out.append((prefix + os.path.relpath(path, base), st.st_size, st.st_mtime_ns))
-    return tuple(out)
-
-
-def ledger_fingerprint(root: Path) -> Fingerprint:
-    """Name, size and mtime of every ledger file: tells whether someone else changed them."""
-    folder = root / LEDGER_DIR
-    out = []
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        with contextlib.suppress(FileNotFoundError):
-            st = path.stat()
-            out.append((path.name, st.st_size, st.st_mtime_ns))
-    return tuple(out)
+from tokenbook.sources import claude_read
+from tokenbook.sources.claude_code import unlisted
+from tokenbook.sources.claude_read import Job
+from tokenbook.sources.claude_read import Progress
+from tokenbook.sources.claude_records import Record
+from tokenbook.sources.claude_scan import FileScan
+from tokenbook.sources.claude_scan import mark
+from tokenbook.syncindex import CACHE_DIR
+from tokenbook.syncindex import CACHE_FILE
+from tokenbook.syncindex import MAGIC as MAGIC
+from tokenbook.syncindex import Entry
+from tokenbook.syncindex import Fingerprint
+from tokenbook.syncindex import Index
+from tokenbook.syncindex import ledger_fingerprint as ledger_fingerprint
+from tokenbook.syncindex import load_index
+from tokenbook.syncindex import others_fingerprint
+from tokenbook.syncindex import stat_of
+from tokenbook.syncindex import vault_fingerprint as vault_fingerprint
+from tokenbook.syncindex import walk_logs
 
 
 @dataclass(slots=True)
@@ -99,27 +65,12 @@ class Update:
     agents_changed: bool = False
     extra: list[Rec] = field(default_factory=list)  # other agents' responses, when they changed
     read_paths: list[str] = field(default_factory=list)  # the Claude Code logs read now
+    ids: dict[str, str] = field(default_factory=dict)  # log key → record id, of `records`
+    paths: list[str] = field(default_factory=list)  # every log file found
 
     @property
     def empty(self) -> bool:
         return not (self.records or self.limits or self.agents_changed or self.extra)
-
-
-@dataclass(slots=True)
-class _Index:
-    timezone: str
-    files: dict[str, Entry] = field(default_factory=dict)
-    agents: dict[str, str] = field(default_factory=dict)
-    ledgers: Fingerprint = ()
-    vault: Fingerprint = ()  # the whole vault after the last sync
-    rendered: bool = False  # whether the last sync rendered
-    unpriced: list[str] = field(default_factory=list)  # what the last sync found unpriced
-    # Thresholds crossed as of the last command that wrote ledgers (bet, cycle, threshold):
-    # an appetite edit or a merge crosses one that the ledgers before the next sync already
-    # cross. None: not known (a new cache): the ledgers before the command decide.
-    alerted: list[tuple[str, str, int]] | None = None
-    others: Fingerprint = ()  # the other agents' files as last read
-    other_problems: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 class SyncCache:
@@ -127,8 +78,17 @@ class SyncCache:
 
     def __init__(self, root: Path, timezone: str) -> None:
         self.root = root
-        self.index = _Index(timezone)
+        self.index = Index(timezone)
         self.dirty = False
+        self._held: held.Held | None = None
+        self.held_dirty = False
+
+    @property
+    def held(self) -> held.Held:
+        """Which responses each log file holds (`held.py`), read on first use."""
+        if self._held is None:
+            self._held = held.load(self.root)
+        return self._held
 
     @property
     def path(self) -> Path:
@@ -139,15 +99,28 @@ class SyncCache:
         """The vault's cache, or an empty one when it is missing, unreadable or not for us
         (`timezone` None: for whatever timezone it was written, checked by the caller)."""
         cache = cls(root, timezone or "")
-        try:
-            with open(cache.path, "rb") as f:
-                loaded = _Index(*marshal.loads(_read_index(f)))
-        except (OSError, ValueError, EOFError, TypeError, struct.error):
-            return cls(root, timezone or "")
-        if timezone is not None and loaded.timezone != timezone:
-            return cls(root, timezone)
+        loaded = load_index(root)
+        if loaded is None or (timezone is not None and loaded.timezone != timezone):
+            return cache
         cache.index = loaded
         return cache
+
+    def keep_resolution(self, resolution: tuple[Any, ...] | None) -> None:
+        """How this sync's command found its log folders (for `noop.py`)."""
+        if resolution != self.index.resolution:
+            self.index.resolution = resolution
+            self.dirty = True
+
+    def peek(self, dirs: Sequence[Path]) -> tuple[Update, set[str]]:
+        """What the logs under `dirs` hold now, reading only what the last sync did not: the
+        records in the bytes after its offsets, and the ids of every response the logs hold.
+        Nothing is saved (use a cache loaded for this alone)."""
+        update = self.read(dirs)
+        found: set[str] = set()
+        for path in update.paths:
+            if path in self.held:
+                found |= held.ids(self.held[path])
+        return update, found
 
     def forget_files(self) -> None:
         """Read every log from its start next time (the ledgers changed behind our back)."""
@@ -163,40 +136,44 @@ class SyncCache:
     ) -> Update:
         """Read what is new in the logs under `dirs` (Claude Code's), and the other agents'
         logs (`others`: folders per agent) when any of their files changed."""
-        problems: list[Skipped] = []
-        files, metas = claude_code.walk(dirs, problems)
-        jobs, stats = self._plan(files)
-        out = Update(files=len(files), read_files=len(jobs), read_paths=[p for p, _, _ in jobs])
+        found_logs, metas, unreadable = walk_logs([os.path.abspath(d) for d in dirs])
+        problems = [Skipped(path, 0, unlisted(why)) for path, why in unreadable]
+        jobs, stats = self._plan(found_logs)
+        out = Update(
+            files=len(found_logs), read_files=len(jobs), read_paths=[p for p, _, _ in jobs]
+        )
         out.bytes = sum(stats[p].st_size - start for p, start, _ in jobs)
         entries = {p: e for p, e in self.index.files.items() if p in stats}
-        limits: dict[str, LimitEvent] = {}
-        for s in claude_code.scan_all(jobs, out.bytes, progress):
-            for key, rec in s.responses.items():
-                known = out.records.get(key)
-                out.records[key] = rec if known is None else join(known, rec)
-            for lkey, limit in s.limits.items():
-                limits[lkey] = min(limit, limits.get(lkey, limit))
+        found = claude_read.read_jobs(jobs, {p: st.st_size for p, st in stats.items()}, progress)
+        # In the order the files and their lines come (however the reading was shared out).
+        out.records = {k: found.responses[k] for s in found.files for k in s.keys}
+        out.paths = list(found_logs)
+        out.ids = held.ids_of(out.records)
+        if held.note(self.held, found.files, out.ids) | held.keep_only(self.held, found_logs):
+            self.held_dirty = True
+        for s in found.files:
             out.skipped += _new_problems(s, entries.get(s.path))
             if s.missing or s.failed:  # deleted since listed, or unreadable: no entry
                 entries.pop(s.path, None)
             else:
                 entries[s.path] = _entry(s, stats[s.path], entries.get(s.path))
-        kept = {str(p) for p in files}
-        new_files = {p: e for p, e in sorted(entries.items()) if p in kept}
-        out.limits = sorted(limits.values())
-        out.agents = claude_code.agent_types(files, metas)
+        new_files = {p: e for p, e in sorted(entries.items()) if p in found_logs}
+        out.limits = sorted(found.limits.values())
+        out.agents = claude_code.agent_types([], [Path(m) for m in metas])
         out.agents_changed = out.agents != self.index.agents
         out.skipped = problems + out.skipped
         out.skipped_total = len(problems) + sum(len(e[7]) + len(e[8]) for e in new_files.values())
-        if new_files != self.index.files or out.agents_changed:
+        meta_stats = {m: stat_of(st) for m, st in metas.items()}
+        if (new_files, meta_stats) != (self.index.files, self.index.metas) or out.agents_changed:
             self.dirty = True
         self.index.files, self.index.agents = new_files, out.agents
+        self.index.metas = meta_stats
         self._read_others(others or {}, out)
         out.skipped_total += len(self.index.other_problems)
         return out
 
     def _read_others(self, others: Mapping[str, Sequence[Path]], out: Update) -> None:
-        found = fingerprint(others)
+        found = others_fingerprint({k: list(v) for k, v in others.items()})
         if found == self.index.others:
             return
         read = read_others(others)
@@ -210,21 +187,19 @@ class SyncCache:
         self.index.others, self.index.other_problems = found, problems
         self.dirty = True
 
-    def _plan(self, files: Sequence[Path]) -> tuple[list[Job], dict[str, os.stat_result]]:
+    def _plan(
+        self, found: Mapping[str, os.stat_result]
+    ) -> tuple[list[Job], dict[str, os.stat_result]]:
         """Which files to read and from where: unchanged files not at all, appended ones from
         their last complete line, new or rewritten ones from the start."""
         jobs: list[Job] = []
         stats: dict[str, os.stat_result] = {}
-        for p in files:
-            path = str(p)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
+        for path, st in found.items():
             stats[path] = st
             e = self.index.files.get(path)
-            if e is None or (e[0], e[1]) != (st.st_dev, st.st_ino):
-                jobs.append((path, 0, 0))
+            same = e is not None and (e[0], e[1]) == (st.st_dev, st.st_ino)
+            if e is None or not same or self.held.get(path, (-1,))[0] != e[4]:
+                jobs.append((path, 0, 0))  # new, replaced, or what it holds is not known
             elif (e[2], e[3], e[9]) == (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
                 continue
             elif st.st_size >= e[4] and _mark(path, e[4]) == e[6]:
@@ -244,21 +219,16 @@ class SyncCache:
     ) -> None:
         """Write the cache atomically (temp file + rename); the caller holds the vault lock and
         has written the ledgers (and rendered) already."""
+        if self.held_dirty:
+            held.save(self.root, self.held)
+            self.held_dirty = False
         known = (self.index.ledgers, self.index.rendered, self.index.unpriced, self.index.vault)
         if not self.dirty and known == (ledgers, rendered, unpriced, vault):
             return
         self.index.ledgers, self.index.rendered = ledgers, rendered
         self.index.unpriced, self.index.vault = unpriced, vault
-        i = self.index
-        index = marshal.dumps(
-            (
-                *(i.timezone, i.files, i.agents, i.ledgers, i.vault, i.rendered, i.unpriced),
-                *(i.alerted, i.others, i.other_problems),
-            )
-        )
-        head = _HEAD.pack(len(index), zlib.crc32(index))
         with contextlib.suppress(OSError):  # disposable: without it the next sync reads more
-            _write_atomic(self.path, [MAGIC, head, index])
+            _write_atomic(self.path, [self.index.dump()])
         self.dirty = False
 
     def save_alerted(self, alerted: list[tuple[str, str, int]]) -> None:
@@ -303,20 +273,10 @@ def _entry(s: FileScan, st: os.stat_result, known: Entry | None) -> Entry:
     )
 
 
-def _read_index(f: BinaryIO) -> bytes:
-    if f.read(len(MAGIC)) != MAGIC:
-        raise ValueError("not a cache of this format")
-    n, crc = _HEAD.unpack(f.read(_HEAD.size))
-    index = f.read(n)
-    if len(index) != n or zlib.crc32(index) != crc or f.read(1):
-        raise ValueError("damaged cache")
-    return index
-
-
 def _mark(path: str, offset: int) -> bytes:
     try:
         with open(path, "rb") as f:
-            return claude_code.mark(f, offset)
+            return mark(f, offset)
     except OSError:
         return b""
 

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from tokenbook.docs import Document
-from tokenbook.docs import PathKey
 from tokenbook.errors import Problem
+
+if TYPE_CHECKING:  # YAML loads only when a file is parsed
+    from tokenbook.docs import Document
+    from tokenbook.docs import PathKey
 
 T = TypeVar("T")
 OBSIDIAN_KEYS = frozenset({"tags", "aliases", "cssclasses", "title", "publish"})

@@ -15,9 +15,8 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tokenbook.docs import Document
-from tokenbook.docs import read_document
 from tokenbook.errors import Problem
 from tokenbook.events import Tokens
 from tokenbook.ledger_cells import check_header
@@ -26,6 +25,9 @@ from tokenbook.ledger_cells import header_help
 from tokenbook.ledger_cells import split_cells
 from tokenbook.model import PROMPT_BANDS
 from tokenbook.model import UNASSIGNED
+
+if TYPE_CHECKING:
+    from tokenbook.docs import Document
 
 FORMAT = 1  # the format these rows were written in before format 2 (kept for migration)
 SUMMARY_FORMAT = 2  # a markdown summary of `<bet>.tsv` (tokenbook.summary)
@@ -223,6 +225,8 @@ def parse_row(cells: Mapping[str, str]) -> LedgerRow:
 
 def parse_ledger(path: Path, label: str, timezone: str) -> ParsedLedger | list[Problem]:
     """Read one ledger file; any problem means the ledger must not be rewritten."""
+    from tokenbook.docs import read_document  # YAML loads only when a summary is read
+
     doc = read_document(path, label)
     if isinstance(doc, Problem):
         return [doc]

@@ -7,7 +7,6 @@ the records like Claude Code's: reading the same history twice changes nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from tokenbook.records import ms
 from tokenbook.records import record_id
 from tokenbook.sources.base import Response
 from tokenbook.sources.registry import SOURCES
+from tokenbook.syncindex import others_fingerprint
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -35,19 +35,7 @@ class OtherRead:
 
 def fingerprint(dirs: Mapping[str, Sequence[Path]]) -> Fingerprint:
     """Every file below the agents' folders: path, size, mtime."""
-    out = []
-    for name in sorted(dirs):
-        for d in dirs[name]:
-            for folder, subdirs, names in os.walk(d):
-                subdirs.sort()
-                for n in sorted(names):
-                    path = os.path.join(folder, n)
-                    try:
-                        st = os.stat(path)
-                    except OSError:
-                        continue
-                    out.append((f"{name}:{path}", st.st_size, st.st_mtime_ns))
-    return tuple(out)
+    return others_fingerprint({name: list(paths) for name, paths in dirs.items()})
 
 
 def read_others(dirs: Mapping[str, Sequence[Path]]) -> OtherRead:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from tokenbook.attribution import Attributor
 from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
 from tokenbook.ledger import LedgerRow
+from tokenbook.localdays import LocalDays
 from tokenbook.model import UNASSIGNED
 from tokenbook.records import Rec
 from tokenbook.store import LedgerSet
@@ -57,31 +58,44 @@ def place_new(ledgers: LedgerSet, new: list[Rec], attributor: Attributor) -> set
     """Put responses no ledger holds yet where attribution says; return the ledgers touched."""
     if not new:
         return set()
-    tz = ZoneInfo(ledgers.timezone)
+    days = LocalDays(ledgers.timezone)
+    bets = _Bets(attributor, days)
     held = {history_key(rid[1]): rid[0] for rid in ledgers.legacy}
     places = contexts([*(r for _, r in ledgers.records.values()), *new])
     touched: set[str] = set()
     for rec in new:
-        key = history_key(row_key(rec, tz))
-        bet = held.get(key) or _bet(attributor, rec, places[rec.id], tz)
+        key = history_key(row_key(rec, days))
+        bet = held.get(key) or bets(rec, places[rec.id])
         ledgers.place(rec, bet)
         touched.add(bet)
+    ledgers.keep_places(places)  # the contexts of the records as they are now
     return touched
 
 
-def _bet(attributor: Attributor, rec: Rec, place: Place, tz: ZoneInfo) -> str:
-    day = rec.at.astimezone(tz).date()
-    return attributor.bet_for(rec.ctx.session, day, place[0], place[1])
+class _Bets:
+    """`Attributor.bet_for` of records, asked once per session, local day and place (the same
+    question gets the same answer; the first asking of a session reports its ambiguity)."""
+
+    def __init__(self, attributor: Attributor, days: LocalDays) -> None:
+        self.attributor, self.days = attributor, days
+        self.known: dict[tuple[str, date, Place], str] = {}
+
+    def __call__(self, rec: Rec, place: Place) -> str:
+        key = (rec.ctx.session, self.days.day(rec.at), place)
+        bet = self.known.get(key)
+        if bet is None:
+            bet = self.known[key] = self.attributor.bet_for(key[0], key[1], *place)
+        return bet
 
 
 def rule_decider(ledgers: LedgerSet, attributor: Attributor) -> Decide:
     """What the vault's rules say for a response or migrated row, as of now."""
-    tz = ZoneInfo(ledgers.timezone)
-    places = contexts(r for _, r in ledgers.records.values())
+    bets = _Bets(attributor, LocalDays(ledgers.timezone))
+    places = ledgers.places()
 
     def decide(_: str, item: Rec | LedgerRow) -> str | None:
         if isinstance(item, Rec):
-            return _bet(attributor, item, places[item.id], tz)
+            return bets(item, places[item.id])
         return attributor.bet_for(item.session, item.date, item.project, item.branch)
 
     return decide

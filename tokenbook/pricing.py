@@ -32,6 +32,7 @@ class PriceBook:
         self.web_search = vault.web_search
         self._match: dict[str, ModelPrice | None] = {}
         self._entries: dict[tuple[str, date], PriceEntry | None] = {}
+        self._priced: dict[int, tuple[LedgerRow, Priced]] = {}  # by row object (reports ask often)
 
     def model(self, model_id: str) -> ModelPrice | None:
         """Exact pattern first, then the longest matching glob."""
@@ -64,6 +65,14 @@ class PriceBook:
         return self.web_search[i - 1] if i else None
 
     def price(self, row: LedgerRow) -> Priced:
+        known = self._priced.get(id(row))
+        if known is not None and known[0] is row:
+            return known[1]
+        priced = self._price(row)
+        self._priced[id(row)] = (row, priced)
+        return priced
+
+    def _price(self, row: LedgerRow) -> Priced:
         entry = self.entry(row.model, row.date)
         if entry is None:
             where = "" if self.model(row.model) else " (no pattern in pricing/ matches it)"

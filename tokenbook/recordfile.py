@@ -67,18 +67,23 @@ def unescape(cell: str) -> str:
     return _UNESCAPE.sub(one, cell)
 
 
-def context_line(c: Context) -> str:
-    return "\t".join(["c", c.cid, *(escape(f) for f in c.fields())])
+def context_line(c: Context, cid: str | None = None) -> str:
+    return "\t".join(["c", c.cid if cid is None else cid, *(escape(f) for f in c.fields())])
 
 
-def record_line(r: Rec) -> str:
+def record_line(r: Rec, cid: str | None = None) -> str:
+    """`cid`: the context's id when the caller knows it already."""
     t = r.tokens
     values = [
         "r",
         r.id,
-        r.ctx.cid,
+        r.ctx.cid if cid is None else cid,
         time_text(r.at),
-        *(str(getattr(t, k)) for k in TOKEN_FIELDS),
+        str(t.input),
+        str(t.output),
+        str(t.cache_write_5m),
+        str(t.cache_write_1h),
+        str(t.cache_read),
         str(r.web_search),
         str(r.web_fetch),
         "copy" if r.copy else "",
@@ -92,11 +97,15 @@ def legacy_line(row: LedgerRow) -> str:
 
 def format_records(records: Iterable[Rec], legacy: Iterable[LedgerRow] = ()) -> str:
     recs = sorted(records, key=lambda r: (r.at, r.id))
-    contexts = {r.ctx.cid: r.ctx for r in recs}
+    cids: dict[Context, str] = {}  # each context's id hashed once
+    for r in recs:
+        if r.ctx not in cids:
+            cids[r.ctx] = r.ctx.cid
+    contexts = {cid: ctx for ctx, cid in cids.items()}
     lines = [HEADER]
-    lines += [context_line(contexts[cid]) for cid in sorted(contexts)]
+    lines += [context_line(contexts[cid], cid) for cid in sorted(contexts)]
     lines += [legacy_line(row) for row in sorted(legacy, key=lambda r: r.key)]
-    lines += [record_line(r) for r in recs]
+    lines += [record_line(r, cids[r.ctx]) for r in recs]
     return "\n".join(lines) + "\n"
 
 

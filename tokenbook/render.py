@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import jinja2
@@ -40,6 +41,9 @@ from tokenbook.statusline import recent_sessions
 from tokenbook.statusline import summary_text
 from tokenbook.store import LedgerSet
 
+if TYPE_CHECKING:
+    import jinja2
+
 DASHBOARD = "cost-dashboard.md"
 
 
@@ -65,6 +69,8 @@ def _tidy(text: str) -> str:
 
 def _render(env: jinja2.Environment, name: str, **context: object) -> str:
     """Render one template; a template error becomes `template:line: message`."""
+    import jinja2
+
     try:
         return _tidy(env.get_template(name).render(**context))
     except jinja2.TemplateSyntaxError as e:

@@ -12,23 +12,30 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
+from tokenbook import ledgercache
+from tokenbook.attribution import Place
+from tokenbook.attribution import contexts
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
-from tokenbook.events import UsageEvent
-from tokenbook.fileio import write_if_changed
+from tokenbook.fileio import write_together
+from tokenbook.grouping import event_key
+from tokenbook.grouping import group_events
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
 from tokenbook.ledger import ParsedLedger
 from tokenbook.ledger import parse_ledger
-from tokenbook.ledger import prompt_band
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
+from tokenbook.reccolumns import Columns
 from tokenbook.recordfile import ParsedRecords
 from tokenbook.recordfile import format_records
 from tokenbook.recordfile import read_records
+from tokenbook.records import EPOCH
 from tokenbook.records import Rec
 from tokenbook.records import join
 from tokenbook.summary import RULE
@@ -38,7 +45,17 @@ from tokenbook.tally import RowId
 from tokenbook.tally import tally
 
 LEDGER_DIR = "ledgers"
-__all__ = ["LEDGER_DIR", "LedgerSet", "Placed", "load_ledgers", "read_ledgers", "write_ledgers"]
+Records = dict[str, tuple[str, Rec]]  # record id → (ledger, record)
+__all__ = [
+    "LEDGER_DIR",
+    "LedgerSet",
+    "Placed",
+    "event_key",
+    "group_events",
+    "load_ledgers",
+    "read_ledgers",
+    "write_ledgers",
+]
 
 
 @dataclass(slots=True)
@@ -48,10 +65,11 @@ class LedgerFiles:
     name: str
     summary: ParsedLedger | None = None
     records: ParsedRecords | None = None
+    format1: bool = False  # read from the cache: a format-1 ledger (its files are not kept)
 
     @property
     def migrating(self) -> bool:
-        return self.records is None and self.summary is not None
+        return self.format1 or (self.records is None and self.summary is not None)
 
 
 @dataclass(slots=True)
@@ -61,16 +79,48 @@ class LedgerSet:
     root: Path
     timezone: str
     files: dict[str, LedgerFiles]
-    records: dict[str, tuple[str, Rec]]  # record id → (ledger, record)
+    _records: Records | None  # see `records`
     legacy: dict[RowId, LedgerRow]  # migrated format-1 rows still standing
     rows: dict[RowId, Placed] = field(default_factory=dict)
     dropped: set[RowId] = field(default_factory=set)  # migrated rows that records replace
     in_two: dict[str, list[str]] = field(default_factory=dict)  # id → ledgers (after a merge)
     merged: int = 0  # repeated record lines joined on reading (union merges)
+    _places: dict[str, Place] | None = None
+    _cached: ledgercache.Cached | None = None  # the records, still in the cache's columns
+
+    @property
+    def records(self) -> Records:
+        """Record id → (ledger, record); from the cache, made on first use."""
+        if self._records is None:
+            self._records = self._cached.records() if self._cached is not None else {}
+        return self._records
+
+    def record_ids(self) -> tuple[set[str], set[str]]:
+        """Every record's id, and those on a main thread (from the cache's columns, if unmade)."""
+        if self._records is None and self._cached is not None:
+            return self._cached.ids()
+        mains = {rid for rid, (_, r) in self.records.items() if r.ctx.main}
+        return set(self.records), mains
+
+    def columns(self) -> Columns | None:
+        """The records as the cache's columns, while they have not been made."""
+        return self._cached.columns if self._records is None and self._cached else None
+
+    def records_since(self, at: datetime) -> Records:
+        """The records at or after `at` (only those are made, when from the cache)."""
+        if self._records is None and self._cached is not None:
+            return self._cached.records((at - EPOCH) // timedelta(microseconds=1))
+        return {rid: found for rid, found in self.records.items() if found[1].at >= at}
 
     def retally(self) -> None:
-        self.rows, gone = tally(self.records, self.legacy, self.timezone)
+        self.rows, gone = tally(self.records, self.legacy, self.timezone, self.places())
         self.dropped |= gone
+
+    def places(self) -> dict[str, Place]:
+        """`attribution.contexts` of every record, kept until a record changes (`place`)."""
+        if self._places is None:
+            self._places = contexts(r for _, r in self.records.values())
+        return self._places
 
     def by_ledger(self) -> dict[str, list[LedgerRow]]:
         """Rows per ledger in key order (so views never depend on the order rows were added)."""
@@ -89,7 +139,14 @@ class LedgerSet:
     def records_of(self, name: str) -> list[Rec]:
         return [r for ledger, r in self.records.values() if ledger == name]
 
+    def keep_places(self, places: dict[str, Place]) -> None:
+        """The contexts of the records as they are now (computed by the caller)."""
+        self._places = places
+
     def place(self, rec: Rec, ledger: str) -> None:
+        known = self.records.get(rec.id)
+        if known is None or known[1] is not rec:
+            self._places = None
         self.records[rec.id] = (ledger, rec)
 
     def duplicates(self) -> int:
@@ -135,17 +192,60 @@ _MISSING_RECORDS = (
 )
 
 
-def load_ledgers(vault: Vault, explicit: Mapping[str, str] | None = None) -> LedgerSet:
+def load_ledgers(
+    vault: Vault, explicit: Mapping[str, str] | None = None, *, cached: bool = True
+) -> LedgerSet:
     """Read every ledger; raise VaultError if any cannot be fully read (sync must not write).
     `explicit`: session → bet of the `sessions:` lists, which wins when a response was placed in
-    two ledgers (two clones attributed it differently)."""
-    files, problems = read_ledgers(vault.root, vault.settings.timezone)
-    if problems:
-        raise VaultError(problems)
+    two ledgers (two clones attributed it differently). `cached`: from `.tokenbook-cache/` when
+    it holds these very files (`ledgercache`); `check` reads the files themselves."""
+    root, timezone = vault.root, vault.settings.timezone
     explicit = (
         explicit if explicit is not None else {s: b.id for b in vault.bets for s in b.sessions}
     )
-    ledgers = LedgerSet(vault.root, vault.settings.timezone, files, {}, {})
+    key = ledgercache.key(root, timezone, explicit) if cached else None
+    found = ledgercache.load(root, key)
+    if found is not None:
+        return _from_cache(root, timezone, found)
+    ledgers = _parse_all(root, timezone, explicit)
+    ledgercache.save(root, key, *_cache_data(ledgers))
+    return ledgers
+
+
+def save_cache(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None:
+    """Cache the ledgers `sync` just wrote (it wrote every ledger whose records or rows changed,
+    and all of them when a merge left a response twice): the next command need not read them."""
+    key = ledgercache.key(ledgers.root, ledgers.timezone, explicit)
+    records = sorted(ledgers.records.items(), key=lambda kv: (kv[1][0], kv[1][1].at, kv[0]))
+    files, _, legacy, rows, *_ = _cache_data(ledgers)
+    folder = ledgers.root / LEDGER_DIR
+    files = [(n, migrating and not (folder / f"{n}.tsv").exists()) for n, migrating in files]
+    # Written: no line repeats, no response is in two files, no migrated row is superseded.
+    ledgercache.save(ledgers.root, key, files, dict(records), legacy, rows, {}, 0, set())
+
+
+def _from_cache(root: Path, timezone: str, found: ledgercache.Cached) -> LedgerSet:
+    files = {name: LedgerFiles(name, format1=migrating) for name, migrating in found.files}
+    ledgers = LedgerSet(root, timezone, files, None, found.legacy, found.rows)
+    ledgers.in_two, ledgers.merged, ledgers._cached = found.in_two, found.merged, found
+    ledgers.dropped = found.dropped
+    return ledgers
+
+
+def _cache_data(ledgers: LedgerSet) -> tuple[Any, ...]:
+    """What `ledgercache.save` keeps, in the order reading the files gives."""
+    names = dict.fromkeys(p.stem for p in ledgercache.paths(ledgers.root))
+    files = [(n, ledgers.files[n].migrating) for n in names if n in ledgers.files]
+    legacy = dict(sorted(ledgers.legacy.items()))
+    rows, in_two, merged = ledgers.rows, ledgers.in_two, ledgers.merged
+    return files, ledgers.records, legacy, rows, in_two, merged, ledgers.dropped
+
+
+def _parse_all(root: Path, timezone: str, explicit: Mapping[str, str]) -> LedgerSet:
+    files, problems = read_ledgers(root, timezone)
+    if problems:
+        raise VaultError(problems)
+    ledgers = LedgerSet(root, timezone, files, {}, {})
     seen: dict[str, list[str]] = {}
     for name, entry in sorted(files.items()):
         if entry.records is not None:
@@ -210,64 +310,13 @@ def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
     legacy: dict[str, list[LedgerRow]] = {}
     for (name, _), row in ledgers.legacy.items():
         legacy.setdefault(name, []).append(row)
-    written = []
     folder = ledgers.root / LEDGER_DIR
-    for name in sorted(set(names)):
+    chosen = sorted(set(names))
+    files = []  # every text made before any is written: a kill leaves no ledger half-written
+    for name in chosen:
         text = format_records(records.get(name, []), legacy.get(name, []))
-        changed = write_if_changed(folder / f"{name}.tsv", text)
         summary = format_summary(name, ledgers.timezone, by_ledger.get(name, []))
-        changed = write_if_changed(folder / f"{name}.md", summary) or changed
+        files += [(folder / f"{name}.tsv", text), (folder / f"{name}.md", summary)]
         ledgers.files.setdefault(name, LedgerFiles(name))
-        if changed:
-            written.append(name)
-    return written
-
-
-# ----- grouping log events without a ledger (plan windows and blocks read recent logs)
-
-
-@dataclass(slots=True)
-class _Group:
-    row: LedgerRow
-
-
-def event_key(e: UsageEvent, tz: ZoneInfo) -> Key:
-    """The key of the ledger row an event adds to (the same as that row's `key`)."""
-    day = e.at.astimezone(tz).date().isoformat()
-    return (day, e.session, e.model, e.agent, e.speed, e.geo, prompt_band(e.tokens.prompt))
-
-
-def group_events(events: Iterable[UsageEvent], timezone: str) -> dict[Key, _Group]:
-    """Sum responses into rows: one per session, local day, model, agent, speed, region and
-    prompt band."""
-    tz = ZoneInfo(timezone)
-    sums: dict[Key, list[UsageEvent]] = {}
-    for e in events:
-        sums.setdefault(event_key(e, tz), []).append(e)
-    out = {}
-    for key, es in sums.items():
-        es.sort(key=lambda e: (e.at, e.key))
-        total = es[0].tokens
-        for e in es[1:]:
-            total = total + e.tokens
-        first = es[0]
-        out[key] = _Group(
-            LedgerRow(
-                date=first.at.astimezone(tz).date(),
-                session=first.session,
-                model=first.model,
-                agent=first.agent,
-                speed=first.speed,
-                geo=first.geo,
-                prompt_over=key[6],
-                responses=len(es),
-                tokens=total,
-                web_search=sum(e.web_search for e in es),
-                web_fetch=sum(e.web_fetch for e in es),
-                first=first.at,
-                last=max(e.at for e in es),
-                project=first.project,
-                branch=first.branch,
-            )
-        )
-    return out
+    changed = write_together(files)
+    return [name for i, name in enumerate(chosen) if changed[2 * i] or changed[2 * i + 1]]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tokenbook.alerts import Alert
@@ -27,6 +28,7 @@ from tokenbook.events import Skipped
 from tokenbook.fileio import vault_lock
 from tokenbook.labelling import apply_labels
 from tokenbook.labelling import labels_of
+from tokenbook.limits import LIMITS_FILE
 from tokenbook.limits import load_limits
 from tokenbook.limits import merge_limits
 from tokenbook.limits import write_limits
@@ -39,20 +41,26 @@ from tokenbook.placement import move
 from tokenbook.placement import place_new
 from tokenbook.placement import touched_by
 from tokenbook.pricing import PriceBook
+from tokenbook.records import Context
 from tokenbook.records import Rec
 from tokenbook.records import join
 from tokenbook.render import prepare
 from tokenbook.render import write_rendered
 from tokenbook.sources.claude_code import Progress
 from tokenbook.sources.claude_code import to_rec
+from tokenbook.store import LEDGER_DIR
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.store import read_ledgers
+from tokenbook.store import save_cache
 from tokenbook.store import write_ledgers
+from tokenbook.syncindex import Fingerprint
 from tokenbook.vault import SETTINGS_FILE
 from tokenbook.vault import load_settings
 from tokenbook.vault import load_vault
 from tokenbook.vault import require_vault
+
+KINDS = ("tsv", "md")  # the files of one ledger
 
 
 @dataclass(slots=True)
@@ -87,6 +95,7 @@ def sync(
     progress: Progress | None = None,
     rebuild: bool = False,
     others: Mapping[str, Sequence[Path]] | None = None,
+    resolution: tuple[Any, ...] | None = None,
 ) -> SyncResult:
     """Count new usage from the logs into the ledgers, then render. Safe to re-run.
 
@@ -94,10 +103,12 @@ def sync(
     `progress(bytes done, bytes total, files done, files total)` is called while reading.
     `rebuild`: read every log again and let the records of a session and day replace the
     migrated format-1 rows of that session and day (history whose logs are gone is kept).
-    `others`: the other agents' log folders, per agent (`sources.registry`)."""
+    `others`: the other agents' log folders, per agent (`sources.registry`). `resolution`:
+    how the command found the folders, kept for the no-op check (`noop.py`)."""
     require_vault(root)
     with vault_lock(root, wait_seconds=lock_wait):
         cache = SyncCache.load(root)
+        cache.keep_resolution(resolution)
         # Taken before anything is read: a vault file changed during this sync is seen next time.
         fingerprint = vault_fingerprint(root)
         behind = ledger_fingerprint(root) != cache.index.ledgers
@@ -115,10 +126,13 @@ def sync(
                     rendered=index.rendered,
                     unpriced=index.unpriced,
                 )
-                return _result(update, unpriced=index.unpriced)
+                result = _result(update, unpriced=index.unpriced)
+                result.responses = index.responses
+                return result
         vault = load_vault(root)
         if cache.index.timezone != vault.settings.timezone:
             cache, update = SyncCache(root, vault.settings.timezone), None
+            cache.keep_resolution(resolution)
         if behind and update is None:
             cache.forget_files()  # a record the ledgers lost comes back from the logs
         update = update or cache.read(log_dirs, progress, others)
@@ -126,13 +140,37 @@ def sync(
         # Ledgers changed behind our back (a merge, an edit): all are made canonical again.
         rewrite = behind or rebuild
         result.rendered = _write(root, vault, cache, update, result, (render, rewrite, rebuild))
+        cache.index.responses = result.responses
         cache.save(
             ledgers=ledger_fingerprint(root),
-            vault=fingerprint,
+            vault=own_writes(fingerprint, vault_fingerprint(root), written(result)),
             rendered=render,
             unpriced=result.unpriced,
         )
         return result
+
+
+def written(result: SyncResult) -> set[str]:
+    """The vault files (relative paths) this sync wrote or deleted."""
+    paths = {f"{LEDGER_DIR}/{name}.{kind}" for name in result.ledgers_written for kind in KINDS}
+    return paths | set(result.rendered) | ({LIMITS_FILE} if result.limits_written else set())
+
+
+def own_writes(before: Fingerprint, after: Fingerprint, wrote: set[str]) -> Fingerprint:
+    """The vault's fingerprint as this sync left it: its own writes as they are now, every
+    other file as it was before the sync read anything (a file someone else changed during
+    the sync stays changed for the next one, which reads it then)."""
+    was = {path: (size, mtime) for path, size, mtime in before}
+    now = {path for path, _, _ in after}
+    out = []
+    for path, size, mtime in after:
+        if path in wrote:
+            out.append((path, size, mtime))
+        else:
+            old = was.get(path)
+            out.append((path, *old) if old is not None else (path, -1, -1))
+    gone = [(path, -1, -1) for path in was if path not in now and path not in wrote]
+    return tuple(out + gone)
 
 
 def _write(
@@ -165,11 +203,14 @@ def _write(
     result.migrated = sorted(n for n, f in ledgers.files.items() if f.migrating)
     merged = set(ledgers.files) if ledgers.duplicates() or ledgers.in_two else set()
     dropped = {rid[0] for rid in ledgers.dropped}
-    names = touched | merged | dropped | set(result.migrated) | {UNASSIGNED}
+    names = touched | merged | dropped | set(result.migrated)
+    if not all((root / LEDGER_DIR / f"{UNASSIGNED}.{kind}").exists() for kind in KINDS):
+        names.add(UNASSIGNED)  # every vault has one, even empty
     # Rendered in memory first: a broken template or a symlinked target stops the sync before
     # the ledgers are written, so nothing is half-done.
     rendered = prepare(vault, ledgers) if render else None
     result.ledgers_written = write_ledgers(ledgers, names)
+    save_cache(ledgers, attributor.explicit)
     result.responses = sum(p.row.responses for p in ledgers.rows.values())
     result.alerts = crossed(cache, vault, alerted, ledgers)
     result.limits_written = write_limits(root, merge_limits(known_limits, result.limits))
@@ -198,7 +239,10 @@ def _join(
         if r.ctx.agent_id and r.ctx.agent and not r.ctx.main
     }
     types |= update.agents
-    recs = [to_rec(key, record, types) for key, record in update.records.items()]
+    shared: dict[tuple[object, ...], Context] = {}
+    ids = update.ids
+    recs = [to_rec(k, record, types, shared, ids.get(k)) for k, record in update.records.items()]
+    update.records, update.ids = {}, {}  # made into `recs`: let the read's memory go
     for rec in [*recs, *update.extra]:
         known = ledgers.records.get(rec.id)
         if known is None:
@@ -266,4 +310,4 @@ def check_vault(root: Path) -> tuple[Vault, LedgerSet]:
     problems.extend(read_ledgers(root, timezone)[1])
     if problems or vault is None:
         raise VaultError(problems)
-    return vault, load_ledgers(vault)
+    return vault, load_ledgers(vault, cached=False)

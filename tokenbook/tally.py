@@ -24,7 +24,8 @@ from tokenbook.attribution import contexts
 from tokenbook.events import Tokens
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
-from tokenbook.ledger import prompt_band
+from tokenbook.localdays import LocalDays
+from tokenbook.model import PROMPT_BANDS
 from tokenbook.records import Rec
 from tokenbook.records import message_of
 
@@ -43,11 +44,22 @@ def counted(records: Iterable[Rec]) -> list[Rec]:
     return [r for r in recs if r.ctx.main or message_of(r.id) not in main]
 
 
-def row_key(r: Rec, tz: ZoneInfo) -> Key:
+_BANDS = sorted(PROMPT_BANDS, reverse=True)
+
+
+def band_of(prompt_tokens: int) -> int:
+    """`ledger.prompt_band`, without a generator per call."""
+    for band in _BANDS:
+        if prompt_tokens > band:
+            return band
+    return 0
+
+
+def row_key(r: Rec, tz: ZoneInfo | LocalDays) -> Key:
     c = r.ctx
-    day = r.at.astimezone(tz).date().isoformat()
+    day = tz.text(r.at) if isinstance(tz, LocalDays) else r.at.astimezone(tz).date().isoformat()
     # A logged entry sums many requests: its size says nothing of one prompt's.
-    band = 0 if c.source == "manual" else prompt_band(r.tokens.prompt)
+    band = 0 if c.source == "manual" else band_of(r.tokens.prompt)
     return (day, c.session, c.model, c.label, c.speed, c.geo, band)
 
 
@@ -77,9 +89,11 @@ def tally(
     placed: Mapping[str, tuple[str, Rec]],
     legacy: Mapping[RowId, LedgerRow],
     timezone: str,
+    places: Mapping[str, Place] | None = None,
 ) -> tuple[dict[RowId, Placed], set[RowId]]:
-    """Every ledger row, and the migrated rows that records replace (to drop on writing)."""
-    tz = ZoneInfo(timezone)
+    """Every ledger row, and the migrated rows that records replace (to drop on writing).
+    `places`: `attribution.contexts` of the records, when known already."""
+    tz = LocalDays(timezone)
     recs = counted(r for _, r in placed.values())
     keyed = [(row_key(r, tz), r) for r in recs]
     per_key: dict[Key, int] = {}
@@ -88,7 +102,8 @@ def tally(
         per_key[hk] = per_key.get(hk, 0) + 1
     gone = superseded(legacy, per_key)
     held = {history_key(rid[1]) for rid in legacy if rid not in gone}
-    places = contexts(r for _, r in placed.values())
+    if places is None:
+        places = contexts(r for _, r in placed.values())
     sums: dict[RowId, _Sum] = {}
     for key, r in keyed:
         if held and history_key(key) in held:
@@ -99,11 +114,11 @@ def tally(
             sums[rid] = _Sum(r, places[r.id])
         else:
             known.add(r, places[r.id])
-    rows = {rid: Placed(rid[0], s.row(rid[1])) for rid, s in sums.items()}
+    found = {rid: Placed(rid[0], s.row(rid[1])) for rid, s in sums.items()}
     for rid, row in legacy.items():
         if rid not in gone:
-            rows[rid] = Placed(rid[0], row)
-    return rows, gone
+            found[rid] = Placed(rid[0], row)
+    return {rid: found[rid] for rid in sorted(found)}, gone
 
 
 class _Sum:

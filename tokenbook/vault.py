@@ -7,17 +7,15 @@ import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from markdown_it import MarkdownIt
-
 from tokenbook import fields as f
+from tokenbook import vaultcache
 from tokenbook.checks import cross_checks
 from tokenbook.confine import check_links
 from tokenbook.cycles import parse_repeat
-from tokenbook.docs import Document
-from tokenbook.docs import read_document
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
 from tokenbook.estimate_fields import parse_estimate
@@ -44,6 +42,9 @@ from tokenbook.model import Settings
 from tokenbook.model import Task
 from tokenbook.model import Vault
 
+if TYPE_CHECKING:  # YAML and markdown-it load only when the vault is parsed (not cached)
+    from tokenbook.docs import Document
+
 T = TypeVar("T")
 SETTINGS_FILE = "tokenbook.md"
 THRESHOLD = f.at_most(1000, "percent")  # an alert threshold, as a share of the appetite
@@ -60,6 +61,9 @@ def require_vault(root: Path) -> None:
 def load_vault(root: Path) -> Vault:
     """Read and validate the whole vault; raise VaultError listing every problem."""
     require_vault(root)
+    cached, key = vaultcache.load(root, SETTINGS_FILE)
+    if cached is not None:
+        return cached
     problems: list[Problem] = []
     settings = load_settings(root, problems)
     cycles = _load_all(root, "cycles", _parse_cycle, problems)
@@ -78,7 +82,14 @@ def load_vault(root: Path) -> Vault:
     problems.extend(cross_checks(vault))
     if problems:
         raise VaultError(problems)
+    vaultcache.save(vault, key)
     return vault
+
+
+def _read_document(path: Path, label: str) -> Document | Problem:
+    from tokenbook.docs import read_document
+
+    return read_document(path, label)
 
 
 def _label(root: Path, path: Path) -> str:
@@ -94,7 +105,7 @@ def _load_all(
     out = []
     for path in sorted((root / folder).glob("*.md")):
         label = _label(root, path)
-        doc = read_document(path, label)
+        doc = _read_document(path, label)
         if isinstance(doc, Problem):
             problems.append(doc)
             continue
@@ -106,7 +117,7 @@ def _load_all(
 
 def load_settings(root: Path, problems: list[Problem]) -> Settings:
     path = root / SETTINGS_FILE
-    doc = read_document(path, _label(root, path))
+    doc = _read_document(path, _label(root, path))
     if isinstance(doc, Problem):
         problems.append(doc)
         return Settings()
@@ -277,6 +288,8 @@ def _parse_rule(r: Fields) -> Rule:
 def parse_tasks(doc: Document) -> tuple[Task, ...]:
     """The body's task list (`- [ ] ...` / `- [x] ...`), outside code blocks."""
     tasks = []
+    from markdown_it import MarkdownIt  # only when the vault is parsed (not cached)
+
     tokens = MarkdownIt("commonmark").parse(doc.body)
     for i, tok in enumerate(tokens):
         if tok.type != "list_item_open" or tok.map is None:

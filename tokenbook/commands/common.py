@@ -86,6 +86,7 @@ def source_dirs(logs: list[Path], root: Path) -> dict[str, list[Path]]:
     """Log folders per agent: `--logs` values (`DIR` recognised by its layout, or `AGENT:DIR`),
     else the vault's `logs:` setting (the same forms, relative to the vault), else every
     agent's default folders (Claude Code's always; the others' where they exist)."""
+
     if logs:
         return locate([str(p) for p in logs])
     configured = load_vault(root).settings.logs

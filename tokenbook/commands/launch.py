@@ -1,5 +1,6 @@
-"""The `tokenbook` console script: `statusline` and `guard` answer without importing the rest of
-the CLI (Jinja2, YAML and markdown-it cost far more than the status line's whole budget)."""
+"""The `tokenbook` console script: `statusline`, `guard`, and `sync` with nothing new, answer
+without importing the rest of the CLI (Jinja2, YAML and markdown-it cost far more than their
+budget)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ def main() -> int:
         from tokenbook.commands import guard
 
         return guard.main(argv[1:])
+
+    if argv[:1] == ["sync"]:  # nothing new: answered before the CLI loads (`noop.py`)
+        from tokenbook.noop import quiet_sync
+
+        answer = quiet_sync(argv[1:])
+        if answer is not None:
+            sys.stdout.write(answer[0])
+            sys.stderr.write(answer[1])
+            return 0
     from tokenbook.cli import main as cli_main
 
     return cli_main(argv)

@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from tokenbook import actions
@@ -18,7 +19,6 @@ from tokenbook.blocks import build_blocks
 from tokenbook.blocks import entries
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
-from tokenbook.commands.common import log_dirs
 from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
 from tokenbook.errors import TokenbookError
@@ -37,11 +37,9 @@ from tokenbook.reports import BY
 from tokenbook.reports import Filter
 from tokenbook.reports import Report
 from tokenbook.reports import build_report
-from tokenbook.sources import claude_code
 from tokenbook.sources.registry import NAMES
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
-from tokenbook.tables import blocks_table
 from tokenbook.tables import report_table
 from tokenbook.term import colour
 from tokenbook.term import width
@@ -147,15 +145,9 @@ def run(args: argparse.Namespace) -> int:
     columns, ansi = width(sys.stdout, os.environ), colour(sys.stdout, os.environ)
     part = args.breakdown or ""
     if args.kind == "blocks":
-        if args.order:
-            raise TokenbookError("--order does not apply to blocks: they are in time order")
         if part not in ("", "model"):
             raise TokenbookError(f"--breakdown {part} does not apply to blocks; use a model one")
-        now = args.now or datetime.now(UTC)
-        events = claude_code.collect(log_dirs(args.logs, root)).events
-        items = entries(ledgers, events, Attributor(vault))
-        blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
-        out, text = blocks_json(blocks), blocks_table(blocks, bool(part), columns, ansi)
+        out, text = _blocks(args, vault, ledgers, book, keep)
     else:
         if args.kind in actions.KINDS or part not in ("", "model"):
             report = build_labelled(args.kind, ledgers, book, keep, part)
@@ -176,3 +168,30 @@ def run(args: argparse.Namespace) -> int:
             text = "\n\n".join([text, "\n".join(yields_table(yields, columns))]).rstrip("\n")
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
+
+
+def _terminal() -> tuple[int, bool]:
+    return width(sys.stdout, os.environ), colour(sys.stdout, os.environ)
+
+
+def _blocks(
+    args: argparse.Namespace, vault: Vault, ledgers: LedgerSet, book: PriceBook, keep: Filter
+) -> tuple[dict[str, Any], str]:
+    from tokenbook.commands.common import log_dirs
+    from tokenbook.logview import log_events
+    from tokenbook.noop import known_dirs
+
+    if args.order:
+        raise TokenbookError("--order does not apply to blocks: they are in time order")
+    now = args.now or datetime.now(UTC)
+    root = vault.root
+    dirs = known_dirs(str(root), [str(p) for p in args.logs])
+    found = [Path(d) for d in dirs] if dirs is not None else log_dirs(args.logs, root)
+    events = log_events(root, found, ledgers)
+    items = entries(ledgers, events, Attributor(vault))
+    blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
+    if args.json:
+        return blocks_json(blocks), ""
+    from tokenbook.tables import blocks_table
+
+    return {}, blocks_table(blocks, bool(args.breakdown), *_terminal())

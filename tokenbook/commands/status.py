@@ -9,6 +9,7 @@ import sys
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
@@ -17,11 +18,13 @@ from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
 from tokenbook.events import UsageEvent
 from tokenbook.limits import read_limits
+from tokenbook.model import Vault
+from tokenbook.noop import known_dirs
 from tokenbook.plans import local_day
-from tokenbook.sources import claude_code
+from tokenbook.plans import window_bounds
 from tokenbook.status import build_status
 from tokenbook.status import status_json
-from tokenbook.status_text import status_text
+from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
 from tokenbook.term import colour
 from tokenbook.term import width
@@ -51,11 +54,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", type=_now, help="the moment for plan windows (default: the clock)")
 
 
-def _events(dirs: list[Path]) -> list[UsageEvent] | None:
-    """Recent responses for plan windows, when any log dir is readable."""
+def _events(
+    vault: Vault, dirs: list[Path], ledgers: LedgerSet, now: datetime
+) -> list[UsageEvent] | None:
+    """The responses in the plan windows, when any log dir is readable: from the ledgers'
+    records of what the logs hold, and the log bytes the last sync did not read (`logview.py`).
+    Without plan windows, none are needed."""
     if not any((d / "projects").is_dir() for d in dirs):
         return None
-    return claude_code.collect(dirs).events
+    tz = ZoneInfo(vault.settings.timezone)
+    starts = [window_bounds(w, now, tz)[0] for plan in vault.plans for w in plan.windows]
+    if not starts:
+        return []
+    from tokenbook.logview import log_events
+
+    return log_events(vault.root, dirs, ledgers, since=min(starts))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,10 +78,14 @@ def run(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(UTC)
     as_of = args.as_of or local_day(now, vault.settings.timezone)
     limits, _ = read_limits(root)
-    events = _events(log_dirs(args.logs, root))
+    dirs = known_dirs(str(root), [str(p) for p in args.logs])
+    found = [Path(d) for d in dirs] if dirs is not None else log_dirs(args.logs, root)
+    events = _events(vault, found, ledgers, now)
     status = build_status(vault, ledgers, as_of, now, events, limits)
     if args.json:
         print(json.dumps(status_json(status), indent=2, ensure_ascii=False))
     else:
+        from tokenbook.status_text import status_text
+
         print(status_text(status, width(sys.stdout, os.environ), colour(sys.stdout, os.environ)))
     return STRICT_EXIT if args.strict and status.over else 0

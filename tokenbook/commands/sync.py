@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from tokenbook.alerts import run_alert_command
+from tokenbook.commands.common import CLAUDE_CODE
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import other_dirs
 from tokenbook.commands.common import source_dirs
 from tokenbook.commands.common import vault_path
-from tokenbook.sources.registry import CLAUDE_CODE
+from tokenbook.noop import known_resolution
+from tokenbook.noop import resolution
 from tokenbook.sync import SyncResult
 from tokenbook.sync import sync
 from tokenbook.trust import check as check_trust
@@ -132,7 +133,14 @@ def _warn_missing_logs(dirs: list[Path]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = vault_path(args.vault)
-    found = source_dirs(args.logs, root)
+    known = known_resolution(str(root), [str(p) for p in args.logs])
+    if known is not None:  # found as the last sync found them (no agent module to load)
+        found = {CLAUDE_CODE: [Path(p) for p in known[1]]}
+        found |= {k: [Path(p) for p in v] for k, v in known[2].items()}
+    else:
+        found = source_dirs(args.logs, root)
+        configured = () if args.logs else load_vault(root).settings.logs
+        known = resolution(root, args.logs, found, configured)
     dirs = found.get(CLAUDE_CODE, [])
     if not other_dirs(found):
         _warn_missing_logs(dirs)
@@ -146,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
             progress=bar,
             rebuild=args.rebuild,
             others=other_dirs(found),
+            resolution=known,
         )
     finally:
         if bar is not None:
@@ -157,7 +166,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _alert(root: Path, result: SyncResult) -> None:
     """Print each threshold this sync crossed and run the vault's `alert_command` for it."""
-    command = load_vault(root).settings.alert_command if result.alerts else None
+    if not result.alerts:
+        return
+    from tokenbook.alerts import run_alert_command
+
+    command = load_vault(root).settings.alert_command
     untrusted = check_trust("alert_command", command, root) if command else None
     if untrusted is not None:  # said once, not once per alert
         print(f"warning: {untrusted}", file=sys.stderr)
