@@ -23,6 +23,7 @@ from tokenbook.records import Rec
 from tokenbook.records import ms
 from tokenbook.records import record_id
 from tokenbook.sources import claude_code
+from tokenbook.sources import claude_scan
 from tokenbook.sources.claude_resolve import resolve
 from tokenbook.sources.claude_turns import labels
 
@@ -65,7 +66,7 @@ def labelled_records(config: Path) -> list[Rec]:
     files = sorted(claude_code.discover([config]))
     dedup = claude_code.Deduper()
     for path in files:
-        dedup.join(claude_code.scan(str(path)).responses)
+        dedup.join(claude_scan.scan(str(path)).responses)
     main = [labels(p) for p in files if not p.name.startswith("agent-")]
     subs = [labels(p) for p in files if p.name.startswith("agent-")]
     found = {}

@@ -49,7 +49,13 @@ def key(vault: str, logs: list[str]) -> tuple[Any, ...]:
     """What chose the log folders: the vault, `--logs` as given, where, and the environment."""
     cwd = os.getcwd()
     where = os.path.normpath(os.path.join(cwd, vault))
-    return (cwd, where, tuple(logs), tuple(os.environ.get(n) for n in ENVIRONMENT))
+    # The settings file too: its `logs:` chooses the folders (and may need trust again).
+    try:
+        st = os.stat(os.path.join(where, "tokenbook.md"))
+        settings: tuple[int, ...] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    except OSError:
+        settings = ()
+    return (cwd, where, tuple(logs), tuple(os.environ.get(n) for n in ENVIRONMENT), settings)
 
 
 def known_dirs(vault: str, logs: list[str]) -> list[str] | None:

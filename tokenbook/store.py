@@ -22,7 +22,7 @@ from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
-from tokenbook.fileio import write_together
+from tokenbook.fileio import write_if_changed
 from tokenbook.grouping import event_key
 from tokenbook.grouping import group_events
 from tokenbook.ledger import Key
@@ -318,5 +318,8 @@ def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
         summary = format_summary(name, ledgers.timezone, by_ledger.get(name, []))
         files += [(folder / f"{name}.tsv", text), (folder / f"{name}.md", summary)]
         ledgers.files.setdefault(name, LedgerFiles(name))
-    changed = write_together(files)
+    # One file at a time (a failed write names its file and leaves the others as they were);
+    # a kill between a records file and its summary leaves a stale summary, which `check` warns
+    # about and the next sync rewrites.
+    changed = [write_if_changed(path, text) for path, text in files]
     return [name for i, name in enumerate(chosen) if changed[2 * i] or changed[2 * i + 1]]
