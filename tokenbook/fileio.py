@@ -98,52 +98,6 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def write_together(files: list[tuple[Path, str]]) -> list[bool]:
-    """`write_if_changed` for files that belong together (a ledger's records and summary): all
-    are written to temp files first, then renamed one after the other, so a kill leaves them
-    out of step only between two renames. Whether each changed."""
-    staged: list[tuple[str, Path, bytes]] = []
-    changed = []
-    try:
-        for path, text in files:
-            data = text.encode("utf-8")
-            try:
-                same = path.read_bytes() == data
-            except FileNotFoundError:
-                same = False
-            changed.append(not same)
-            if not same:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                staged.append((_temp(path, data), path, data))
-        while staged:
-            tmp, path, data = staged[0]
-            try:
-                os.replace(tmp, path)
-            except FileNotFoundError:  # swept as stale by a sync holding the lock: write again
-                _replace(path, data)
-            staged.pop(0)
-    finally:
-        for tmp, _, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-    return changed
-
-
-def _temp(path: Path, data: bytes) -> str:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    try:
-        os.fchmod(fd, _mode(path))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
 def _replace(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:

@@ -19,8 +19,11 @@ SAFE = (
 TIMEOUT = 60
 
 
-def git(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str] | None:
-    """Run `git <args>` in `cwd`; None when git is not installed or cannot start there."""
+def git(
+    cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str] | None:
+    """Run `git <args>` in `cwd` (with `env`, else ours); None when git is not installed or
+    cannot start there."""
     exe = shutil.which("git")
     if exe is None:
         return None
@@ -28,6 +31,7 @@ def git(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.Completed
         return subprocess.run(
             [exe, *SAFE, *args],
             cwd=cwd,
+            env=env,
             input=stdin,
             capture_output=True,
             text=True,

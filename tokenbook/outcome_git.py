@@ -14,13 +14,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokenbook.gitrun import SAFE
-from tokenbook.gitrun import TIMEOUT
+from tokenbook.gitrun import git
 
 DEFAULT_REFS = ("refs/heads/main", "refs/heads/master")
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
@@ -42,25 +40,8 @@ def git_env() -> dict[str, str]:
 
 def run_git(cwd: Path, *args: str, stdin: str | None = None) -> str | None:
     """`git <args>` in `cwd`: its output, or None when git is missing, fails or times out."""
-    exe = shutil.which("git")
-    if exe is None:
-        return None
-    try:
-        done = subprocess.run(
-            [exe, *SAFE, *args],
-            cwd=cwd,
-            env=git_env(),
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
+    done = git(cwd, *args, stdin=stdin, env=git_env())
+    return done.stdout if done is not None and done.returncode == 0 else None
 
 
 def valid_branch(name: str) -> bool:
