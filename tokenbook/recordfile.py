@@ -59,7 +59,10 @@ def unescape(cell: str) -> str:
     def one(m: re.Match[str]) -> str:
         s = m.group(1)
         if len(s) == 5:
-            return chr(int(s[1:], 16))
+            code = int(s[1:], 16)
+            if 0xD800 <= code <= 0xDFFF:  # a lone surrogate: no log gives one (they are skipped)
+                raise ValueError(f"\\{s} is a lone surrogate, not text")
+            return chr(code)
         if s not in _BACK:
             raise ValueError(f"unknown escape \\{s}")
         return _BACK[s]
