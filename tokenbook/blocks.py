@@ -4,10 +4,9 @@ A block starts at the first response after the previous block ended, floored to 
 lasts 5 hours; a response at or after the block's end starts a new one, so idle gaps simply leave
 no block. This is ccusage's `identifySessionBlocks` rule.
 
-Blocks need each response's time. Recent responses come from the logs; a ledger row the logs no
-longer cover (Claude Code deletes logs after 30 days) counts as one piece of usage at its `first`
-time, active until its `last` time: such blocks are marked estimated.
-"""
+Blocks need each response's time: those the logs hold (`logview.py`); a ledger row the logs no
+longer cover (Claude Code deletes logs after 30 days) counts whole at its `first` time, active
+until its `last` time, and its blocks are marked estimated."""
 
 from __future__ import annotations
 
@@ -46,9 +45,9 @@ RATE = Decimal("0.000001")
 
 
 class Entry(NamedTuple):
-    """Usage at one time, in one ledger: either a ledger row the logs no longer cover (`row`,
-    estimated), or one response from the logs (`event`) with its ledger key and the project and
-    branch of that key's first response. (A tuple: there is one per response of the logs.)"""
+    """Usage at one time, in one ledger: a ledger row the logs no longer cover (`row`,
+    estimated), or one response from the logs (`event`; a tuple, as there are many) with its
+    ledger key and the project and branch of that key's first response."""
 
     at: datetime
     until: datetime

@@ -20,34 +20,31 @@ from typing import Any
 from tokenbook import ledgercache
 from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
-from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
 from tokenbook.fileio import write_if_changed
 from tokenbook.grouping import event_key
 from tokenbook.grouping import group_events
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
-from tokenbook.ledger import ParsedLedger
-from tokenbook.ledger import parse_ledger
+from tokenbook.ledgerfiles import LEDGER_DIR
+from tokenbook.ledgerfiles import LedgerFiles
+from tokenbook.ledgerfiles import read_ledgers
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.reccolumns import Columns
-from tokenbook.recordfile import ParsedRecords
 from tokenbook.recordfile import format_records
-from tokenbook.recordfile import read_records
 from tokenbook.records import EPOCH
 from tokenbook.records import Rec
 from tokenbook.records import join
-from tokenbook.summary import RULE
 from tokenbook.summary import format_summary
 from tokenbook.tally import Placed
 from tokenbook.tally import RowId
 from tokenbook.tally import tally
 
-LEDGER_DIR = "ledgers"
 Records = dict[str, tuple[str, Rec]]  # record id → (ledger, record)
 __all__ = [
     "LEDGER_DIR",
+    "LedgerFiles",
     "LedgerSet",
     "Placed",
     "event_key",
@@ -56,20 +53,6 @@ __all__ = [
     "read_ledgers",
     "write_ledgers",
 ]
-
-
-@dataclass(slots=True)
-class LedgerFiles:
-    """What one ledger's files hold: its records file and its markdown file (either may miss)."""
-
-    name: str
-    summary: ParsedLedger | None = None
-    records: ParsedRecords | None = None
-    format1: bool = False  # read from the cache: a format-1 ledger (its files are not kept)
-
-    @property
-    def migrating(self) -> bool:
-        return self.format1 or (self.records is None and self.summary is not None)
 
 
 @dataclass(slots=True)
@@ -151,45 +134,6 @@ class LedgerSet:
 
     def duplicates(self) -> int:
         return self.merged + sum(len(v) - 1 for v in self.in_two.values())
-
-
-def read_ledgers(root: Path, timezone: str) -> tuple[dict[str, LedgerFiles], list[Problem]]:
-    """Parse every ledger file (`.md` and `.tsv`), collecting the problems of all of them."""
-    folder = root / LEDGER_DIR
-    problems: list[Problem] = []
-    files: dict[str, LedgerFiles] = {}
-    paths = sorted(folder.glob("*.md")) + sorted(folder.glob("*.tsv")) if folder.is_dir() else []
-    for path in paths:
-        entry = files.setdefault(path.stem, LedgerFiles(path.stem))
-        if path.suffix == ".md":
-            parsed = parse_ledger(path, str(path), timezone)
-            if isinstance(parsed, list):
-                problems.extend(parsed)
-            else:
-                entry.summary = parsed
-        else:
-            found = read_records(path, str(path))
-            if isinstance(found, list):
-                problems.extend(found)
-            else:
-                entry.records = found
-    for entry in files.values():
-        summary = entry.summary
-        missing = not (folder / f"{entry.name}.tsv").exists()
-        if missing and summary and _has_rows(summary.text):
-            problems.append(Problem(str(summary.path), 1, _MISSING_RECORDS))
-    return files, problems
-
-
-def _has_rows(summary: str) -> bool:
-    _, rule, rest = summary.partition("\n" + RULE + "\n")
-    return bool(rule) and rest.startswith("| ") and "no usage yet" not in rest.split("\n", 1)[0]
-
-
-_MISSING_RECORDS = (
-    "this summary has rows but its records file (same name, `.tsv`) is missing; restore it "
-    "from git (`git checkout -- ledgers/`)"
-)
 
 
 def load_ledgers(

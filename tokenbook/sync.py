@@ -54,7 +54,7 @@ from tokenbook.store import load_ledgers
 from tokenbook.store import read_ledgers
 from tokenbook.store import save_cache
 from tokenbook.store import write_ledgers
-from tokenbook.syncindex import Fingerprint
+from tokenbook.syncindex import own_writes
 from tokenbook.vault import SETTINGS_FILE
 from tokenbook.vault import load_settings
 from tokenbook.vault import load_vault
@@ -154,23 +154,6 @@ def written(result: SyncResult) -> set[str]:
     """The vault files (relative paths) this sync wrote or deleted."""
     paths = {f"{LEDGER_DIR}/{name}.{kind}" for name in result.ledgers_written for kind in KINDS}
     return paths | set(result.rendered) | ({LIMITS_FILE} if result.limits_written else set())
-
-
-def own_writes(before: Fingerprint, after: Fingerprint, wrote: set[str]) -> Fingerprint:
-    """The vault's fingerprint as this sync left it: its own writes as they are now, every
-    other file as it was before the sync read anything (a file someone else changed during
-    the sync stays changed for the next one, which reads it then)."""
-    was = {path: (size, mtime) for path, size, mtime in before}
-    now = {path for path, _, _ in after}
-    out = []
-    for path, size, mtime in after:
-        if path in wrote:
-            out.append((path, size, mtime))
-        else:
-            old = was.get(path)
-            out.append((path, *old) if old is not None else (path, -1, -1))
-    gone = [(path, -1, -1) for path in was if path not in now and path not in wrote]
-    return tuple(out + gone)
 
 
 def _write(

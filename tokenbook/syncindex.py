@@ -162,6 +162,23 @@ def _fingerprint(folder: str, prefix: str, out: list[tuple[str, int, int]]) -> N
             _fingerprint(e.path, f"{prefix}{e.name}/", out)
 
 
+def own_writes(before: Fingerprint, after: Fingerprint, wrote: set[str]) -> Fingerprint:
+    """The vault's fingerprint as this sync left it: its own writes as they are now, every
+    other file as it was before the sync read anything (a file someone else changed during
+    the sync stays changed for the next one, which reads it then)."""
+    was = {path: (size, mtime) for path, size, mtime in before}
+    now = {path for path, _, _ in after}
+    out = []
+    for path, size, mtime in after:
+        if path in wrote:
+            out.append((path, size, mtime))
+        else:
+            old = was.get(path)
+            out.append((path, *old) if old is not None else (path, -1, -1))
+    gone = [(path, -1, -1) for path in was if path not in now and path not in wrote]
+    return tuple(out + gone)
+
+
 def ledger_fingerprint(root: Where) -> Fingerprint:
     """Name, size and mtime of every ledger file: tells whether someone else changed them."""
     folder = os.path.join(root, LEDGER_DIR)
