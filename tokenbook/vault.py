@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
@@ -18,36 +17,24 @@ from tokenbook.confine import check_links
 from tokenbook.cycles import parse_repeat
 from tokenbook.errors import Problem
 from tokenbook.errors import VaultError
-from tokenbook.estimate_fields import parse_estimate
-from tokenbook.estimate_fields import percent_of_estimate
 from tokenbook.fields import Fields
 from tokenbook.guard_fields import parse_guard
 from tokenbook.guard_fields import parse_session_budget
-from tokenbook.model import BET_STATUSES
-from tokenbook.model import ESTIMATE_ALERT
 from tokenbook.model import PRICE_KINDS
-from tokenbook.model import PROMPT_BANDS
-from tokenbook.model import UNASSIGNED
-from tokenbook.model import Appetite
-from tokenbook.model import Bet
 from tokenbook.model import Cycle
-from tokenbook.model import DatedPrice
-from tokenbook.model import ModelPrice
-from tokenbook.model import Plan
-from tokenbook.model import PlanWindow
-from tokenbook.model import PriceEntry
-from tokenbook.model import Rates
-from tokenbook.model import Rule
 from tokenbook.model import Settings
-from tokenbook.model import Task
 from tokenbook.model import Vault
+from tokenbook.vault_bets import THRESHOLD
+from tokenbook.vault_bets import file_id
+from tokenbook.vault_bets import parse_bet
+from tokenbook.vault_prices import parse_plan
+from tokenbook.vault_prices import parse_pricing
 
 if TYPE_CHECKING:  # YAML and markdown-it load only when the vault is parsed (not cached)
     from tokenbook.docs import Document
 
 T = TypeVar("T")
 SETTINGS_FILE = "tokenbook.md"
-THRESHOLD = f.at_most(1000, "percent")  # an alert threshold, as a share of the appetite
 
 
 def require_vault(root: Path) -> None:
@@ -67,9 +54,9 @@ def load_vault(root: Path) -> Vault:
     problems: list[Problem] = []
     settings = load_settings(root, problems)
     cycles = _load_all(root, "cycles", _parse_cycle, problems)
-    bets = _load_all(root, "bets", _parse_bet, problems)
-    pricing = _load_all(root, "pricing", _parse_pricing, problems)
-    plans = _load_all(root, "plans", _parse_plan, problems)
+    bets = _load_all(root, "bets", parse_bet, problems)
+    pricing = _load_all(root, "pricing", parse_pricing, problems)
+    plans = _load_all(root, "plans", parse_plan, problems)
     vault = Vault(
         root=root,
         settings=settings,
@@ -168,7 +155,7 @@ def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | 
     r = Fields(doc, label, problems)
     cycle_id = r.get("id", f.slug)
     if cycle_id is None and "id" not in doc.meta:
-        cycle_id = _file_id(r, doc.path.stem, "cycle")
+        cycle_id = file_id(r, doc.path.stem, "cycle")
     start = r.get("start", f.day, required=True)
     end = r.get("end", f.day, required=True)
     budget_usd = r.get("budget_usd", f.money)
@@ -194,236 +181,4 @@ def _parse_cycle(doc: Document, label: str, problems: list[Problem]) -> Cycle | 
         session_budget=session_budget,
         path=label,
         line=doc.line("id") if "id" in doc.meta else 1,
-    )
-
-
-def _parse_bet(doc: Document, label: str, problems: list[Problem]) -> Bet | None:
-    r = Fields(doc, label, problems)
-    bet_id = doc.path.stem
-    if bet_id == UNASSIGNED:
-        r.problem(None, f"`{UNASSIGNED}` is reserved for usage no bet claims; rename the file")
-        return None
-    if _file_id(r, bet_id, "bet") is None:
-        return None
-    cycle = r.get("cycle", f.link, required=True)
-    appetite = _parse_appetite(r)
-    status = r.get("status", f.choice(*BET_STATUSES))
-    rules = tuple(_parse_rule(m) for m in r.items("match"))
-    sessions = r.get("sessions", f.list_of(f.text))
-    max_iterations = r.get("max_iterations", f.at_most(100_000, "iterations"))
-    tags = r.get("tags", f.list_of(f.text))
-    thresholds = r.get("alert_thresholds", f.list_of(THRESHOLD))
-    title = r.get("title", f.text)
-    guard, session_budget = parse_guard(r), parse_session_budget(r)
-    estimate = parse_estimate(r)
-    estimate_alert = r.get("estimate_alert", percent_of_estimate)
-    r.close(f.OBSIDIAN_KEYS)
-    if cycle is None or appetite is None:
-        return None
-    return Bet(
-        id=bet_id,
-        cycle=cycle,
-        appetite=appetite,
-        status=status or "active",
-        rules=rules,
-        sessions=sessions or (),
-        max_iterations=max_iterations,
-        tags=tags or (),
-        alert_thresholds=tuple(sorted(set(thresholds))) if thresholds else None,
-        tasks=parse_tasks(doc),
-        title=title or "",
-        guard=guard,
-        session_budget=session_budget,
-        estimate=estimate,
-        estimate_alert=estimate_alert or ESTIMATE_ALERT,
-        path=label,
-        lines=tuple(
-            (k[0], v) for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)
-        ),
-    )
-
-
-def _file_id(r: Fields, stem: str, kind: str) -> str | None:
-    """The id a file name gives; it appears in links and YAML, so it must be a plain slug."""
-    try:
-        return f.slug(stem)
-    except f.Invalid:
-        fixed = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._") or f"my-{kind}"
-        r.problem(
-            None,
-            f"{stem!r} is not a valid {kind} id (the file name is the id); rename the file to "
-            f"lowercase letters, digits, `.`, `_`, `-`, such as `{fixed[:64]}.md`",
-        )
-        return None
-
-
-def _parse_appetite(r: Fields) -> Appetite | None:
-    share = r.get("appetite", f.share)
-    usd = r.get("appetite_usd", f.money)
-    tokens = r.get("appetite_tokens", f.count)
-    if share is None and usd is None and tokens is None:
-        if {"appetite", "appetite_usd", "appetite_tokens"} & set(r.data):
-            return None  # given but invalid: that problem is already reported
-        r.problem(
-            None,
-            "no appetite; add `appetite: 40%` (share of the cycle budget), "
-            "`appetite_usd: 200` or `appetite_tokens: 50000000`",
-        )
-        return None
-    if share is not None and (usd is not None or tokens is not None):
-        r.problem("appetite", "give the appetite either as a share or as amounts, not both")
-        return None
-    return Appetite(share=share, usd=usd, tokens=tokens)
-
-
-def _parse_rule(r: Fields) -> Rule:
-    project = r.get("project", f.text)
-    branch = r.get("branch", f.text)
-    r.close()
-    if project is None and branch is None:
-        r.problem(None, "a match rule needs `project:` and/or `branch:` (glob patterns)")
-    return Rule(project=project, branch=branch, line=r.doc.line(*r.at))
-
-
-def parse_tasks(doc: Document) -> tuple[Task, ...]:
-    """The body's task list (`- [ ] ...` / `- [x] ...`), outside code blocks."""
-    tasks = []
-    from markdown_it import MarkdownIt  # only when the vault is parsed (not cached)
-
-    tokens = MarkdownIt("commonmark").parse(doc.body)
-    for i, tok in enumerate(tokens):
-        if tok.type != "list_item_open" or tok.map is None:
-            continue
-        inline = next((t for t in tokens[i + 1 : i + 3] if t.type == "inline"), None)
-        content = inline.content if inline else ""
-        box, rest = content[:3], content[3:]
-        if len(box) == 3 and box[0] + box[2] == "[]" and box[1] in " xX" and rest[:1] in " \t":
-            tasks.append(
-                Task(
-                    text=content[3:].strip(),
-                    done=content[1] != " ",
-                    line=doc.body_line + tok.map[0],
-                )
-            )
-    return tuple(tasks)
-
-
-def _parse_rates(r: Fields) -> Rates | None:
-    values = {kind: r.get(kind, f.money, required=True) for kind in PRICE_KINDS}
-    if any(v is None for v in values.values()):
-        return None
-    return Rates(**values)  # type: ignore[arg-type]
-
-
-def _parse_pricing(
-    doc: Document, label: str, problems: list[Problem]
-) -> tuple[list[ModelPrice], list[DatedPrice]]:
-    r = Fields(doc, label, problems)
-    r.get("provider", f.text)
-    web = []
-    for w in r.items("web_search"):
-        start = w.get("from", f.day, required=True)
-        usd = w.get("usd_per_1000", f.money, required=True)
-        w.close()
-        if start is not None and usd is not None:
-            web.append(DatedPrice(start=start, usd=usd))
-    models = [m for m in (_parse_model(m, label) for m in r.items("models")) if m]
-    r.close(f.OBSIDIAN_KEYS)
-    return models, web
-
-
-def _parse_model(r: Fields, label: str) -> ModelPrice | None:
-    patterns = r.get("match", f.list_of(f.text), required=True)
-    name = r.get("name", f.text)
-    entries = [e for e in (_parse_entry(p) for p in r.items("prices")) if e]
-    r.close()
-    if not patterns:
-        return None
-    if not entries:
-        if not r.data.get("prices"):
-            r.problem(None, "no `prices:` entries; add at least one with `from:` and the rates")
-        return None
-    starts = [e.start for e in entries]
-    twice = sorted({s for s in starts if starts.count(s) > 1})
-    if twice:
-        r.problem("prices", f"two price entries start on {twice[0]}; merge them into one")
-    return ModelPrice(
-        patterns=patterns,
-        name=name or patterns[0],
-        entries=tuple(sorted(entries, key=lambda e: e.start)),
-        path=label,
-        line=r.doc.line(*r.at),
-    )
-
-
-def _parse_entry(r: Fields) -> PriceEntry | None:
-    start = r.get("from", f.day, required=True)
-    rates = _parse_rates(r)
-    fast = r.get("fast", f.money)
-    geo = r.get("geo", _multipliers)
-    long_context = threshold = None
-    r.used.add("long_context")
-    if "long_context" in r.data:
-        lc = r.sub("long_context")
-        threshold = lc.get("threshold", _band, required=True)
-        long_context = _parse_rates(lc)
-        lc.close()
-    r.close()
-    if start is None or rates is None:
-        return None
-    return PriceEntry(
-        start=start,
-        rates=rates,
-        long_context=long_context,
-        long_context_threshold=threshold,
-        fast=fast,
-        geo=geo or (),
-    )
-
-
-def _band(value: Any) -> int:
-    n = f.count(value)
-    if n not in PROMPT_BANDS:
-        bands = " or ".join(str(b) for b in PROMPT_BANDS)
-        raise f.Invalid(
-            f"must be {bands} (ledgers only record whether a prompt went over these), got {n}"
-        )
-    return n
-
-
-def _multipliers(value: Any) -> tuple[tuple[str, Any], ...]:
-    if not isinstance(value, dict):
-        raise f.Invalid("expected a mapping such as `{us: 1.1}`")
-    return tuple(sorted((str(k).lower(), f.money(v)) for k, v in value.items()))
-
-
-def _parse_plan(doc: Document, label: str, problems: list[Problem]) -> Plan | None:
-    r = Fields(doc, label, problems)
-    name = r.get("name", f.text)
-    price = r.get("price_usd_month", f.money)
-    windows = []
-    for w in r.items("windows"):
-        wname = w.get("name", f.text, required=True)
-        hours = w.get("hours", f.at_most(366 * 24, "hours (a year)"), required=True)
-        limit_tokens = w.get("limit_tokens", f.count)
-        limit_usd = w.get("limit_usd", f.money)
-        resets = w.get("resets", f.reset_anchor)
-        w.close()
-        if wname and hours:
-            windows.append(
-                PlanWindow(
-                    name=wname,
-                    hours=hours,
-                    limit_tokens=limit_tokens,
-                    limit_usd=limit_usd,
-                    resets=resets,
-                )
-            )
-    r.close(f.OBSIDIAN_KEYS)
-    return Plan(
-        id=doc.path.stem,
-        name=name or doc.path.stem,
-        windows=tuple(windows),
-        price_usd_month=price,
-        path=label,
     )
