@@ -37,9 +37,9 @@ from tokenbook.cli import main
 from tokenbook.preflight.cache import vault_cache
 from tokenbook.preflight.calibrate import Fit
 from tokenbook.preflight.calibrate import calibrate
-from tokenbook.preflight.calibrate import collect_pairs
 from tokenbook.preflight.calibrate import fit
 from tokenbook.preflight.calibrate import median_error_pct
+from tokenbook.preflight.pairs import collect_pairs
 from tokenbook.preflight.scan import Scanner
 
 REPO = Path(__file__).resolve().parent.parent

@@ -230,3 +230,37 @@ def test_preflight_writes_nothing_but_its_cache(capsys, vault, src):
         ".tokenbook-cache/vault.bin",  # the parsed vault and ledgers, for the next command
         ".tokenbook-cache/ledgers.bin",
     }
+
+
+def test_usage_with_no_price_makes_the_dollars_left_a_ceiling(capsys, vault, logs, src):
+    """A bet whose usage is partly on a model with no price has spent more than its priced
+    part: the dollars left are at most what is shown (`≤$X`), never its unpriced part at $0."""
+    synced(capsys, vault, logs)
+    line = assistant("m9", "r9", session="s9", model="gpt-9", ts="2026-11-03T21:30:00Z")
+    write_log(logs, "p/s9.jsonl", [line])
+    code, _, err = run(capsys, "sync", "--logs", logs, "--vault", vault, "--no-render")
+    assert code == 0, err
+    result = preflight(capsys, vault, src, "--bet", "auth-login", "--as-of", "2026-11-03")
+    shares = {s["name"]: s for s in result["shares"]}
+    unpriced = 10 + 1_000 + 5_000 + 100  # the gpt-9 response's tokens (output 100)
+    assert shares["bet auth-login"]["unpriced_tokens"] == unpriced
+    assert shares["bet auth-login"]["remaining_usd"] == "11.9461"  # the priced part only
+    assert shares["cycle 2026-11"]["unpriced_tokens"] == unpriced
+    assert shares["plan max-5x 5-hour window"]["unpriced_tokens"] == unpriced
+    assert any("tokens with no price" in w for w in result["warnings"])
+    code, out, err = run(
+        capsys,
+        "preflight",
+        src,
+        "--bet",
+        "auth-login",
+        "--as-of",
+        "2026-11-03",
+        "--model",
+        OPUS,
+        "--vault",
+        vault,
+    )
+    assert code == 0, err
+    assert "≤$11.95" in out
+    assert "≤$29.95" in out

@@ -13,10 +13,10 @@ from tests.helpers import user
 from tests.helpers import write_log
 from tokenbook.preflight.calibrate import MIN_PAIRS
 from tokenbook.preflight.calibrate import calibrate
-from tokenbook.preflight.calibrate import collect
-from tokenbook.preflight.calibrate import collect_pairs
 from tokenbook.preflight.count import DEFAULT_RATIOS
 from tokenbook.preflight.count import load_calibration
+from tokenbook.preflight.pairs import collect
+from tokenbook.preflight.pairs import collect_pairs
 
 CODE_UNIT = "def f(x):\n    return x\n"
 PROSE_UNIT = "the quick brown fox jumps over it. "

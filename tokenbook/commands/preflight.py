@@ -21,12 +21,12 @@ from tokenbook.preflight import show
 from tokenbook.preflight.cache import vault_cache
 from tokenbook.preflight.calibrate import MIN_PAIRS
 from tokenbook.preflight.calibrate import calibrate
-from tokenbook.preflight.calibrate import collect
 from tokenbook.preflight.count import CALIBRATION_FILE
 from tokenbook.preflight.count import load_calibration
 from tokenbook.preflight.count import save_calibration
 from tokenbook.preflight.estimate import Request
 from tokenbook.preflight.estimate import build
+from tokenbook.preflight.pairs import collect
 from tokenbook.preflight.scan import Scanner
 from tokenbook.preflight.session import session_context
 from tokenbook.store import load_ledgers

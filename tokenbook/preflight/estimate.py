@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
-from datetime import timedelta
 from decimal import Decimal
 
-from tokenbook.dashboard import bet_view
-from tokenbook.dashboard import build_dashboard
 from tokenbook.errors import TokenbookError
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
@@ -31,11 +28,12 @@ from tokenbook.preflight.optimize import file_tokens
 from tokenbook.preflight.optimize import suggest
 from tokenbook.preflight.scan import Found
 from tokenbook.preflight.session import SessionContext
+from tokenbook.preflight.shares import Share
+from tokenbook.preflight.shares import shares
+from tokenbook.preflight.shares import warnings
 from tokenbook.pricing import PriceBook
 from tokenbook.store import LedgerSet
 
-HUNDRED = Decimal(100)
-WARN_SHARE = Decimal(50)  # percent of a remaining appetite
 START_LABEL = "new session: system prompt and tools"
 
 
@@ -45,14 +43,6 @@ class Part:
     tokens: int
     files: int = 0
     measured: bool = False  # read from the logs, not estimated
-
-
-@dataclass(frozen=True, slots=True)
-class Share:
-    name: str  # "bet auth-login", "cycle 2026-11", "plan max-5x 5-hour window"
-    remaining_usd: Decimal | None
-    remaining_tokens: int | None
-    percent: Decimal | None  # the larger of the dollar and token shares; None if nothing left
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,131 +207,3 @@ def build(
     pre.shares = shares(vault, ledgers, pre, request)
     pre.warnings = warnings(pre, bool(ledgers.rows))
     return pre
-
-
-def _percent(
-    cost: Decimal | None, tokens: int, left_usd: Decimal | None, left_tokens: int | None
-) -> Decimal | None:
-    found = []
-    if left_usd is not None and left_usd > 0 and cost is not None:
-        found.append(cost * HUNDRED / left_usd)
-    if left_tokens is not None and left_tokens > 0:
-        found.append(Decimal(tokens) * HUNDRED / Decimal(left_tokens))
-    return max(found) if found else None
-
-
-def shares(vault: Vault, ledgers: LedgerSet, pre: Preflight, request: Request) -> list[Share]:
-    kinds = vault.settings.budget_kinds
-    tokens = sum(getattr(pre.tokens, k) for k in kinds)
-    out = []
-    bet_id = request.bet or _session_bet(ledgers, request.session)
-    if bet_id is not None:
-        bet = vault.bet(bet_id)
-        if bet is None:
-            known = ", ".join(sorted(b.id for b in vault.bets))
-            raise TokenbookError(f"unknown bet `{bet_id}`; known: {known}")
-        view = bet_view(vault, bet, bet.id, ledgers.by_ledger().get(bet.id, []), PriceBook(vault))
-        left_usd = None if view.appetite_usd is None else view.appetite_usd - view.usage.priced_usd
-        left_tokens = (
-            None if view.appetite_tokens is None else view.appetite_tokens - view.used_tokens
-        )
-        out.append(
-            Share(
-                f"bet {bet.id}",
-                left_usd,
-                left_tokens,
-                _percent(pre.cost, tokens, left_usd, left_tokens),
-            )
-        )
-    dash = build_dashboard(vault, ledgers, request.as_of)
-    cycle = dash.cycle
-    if cycle is not None and (cycle.budget_usd is not None or cycle.budget_tokens is not None):
-        used_tokens = dash.used.budget_tokens(kinds)
-        left_usd = None if cycle.budget_usd is None else cycle.budget_usd - dash.used.priced_usd
-        left_tokens = None if cycle.budget_tokens is None else cycle.budget_tokens - used_tokens
-        out.append(
-            Share(
-                f"cycle {cycle.id}",
-                left_usd,
-                left_tokens,
-                _percent(pre.cost, tokens, left_usd, left_tokens),
-            )
-        )
-    out.extend(_plan_shares(vault, ledgers, pre, request, tokens))
-    return out
-
-
-def _session_bet(ledgers: LedgerSet, session: SessionContext | None) -> str | None:
-    if session is None:
-        return None
-    found = {p.ledger for p in ledgers.rows.values() if p.row.session == session.session}
-    found.discard("unassigned")
-    return min(found) if len(found) == 1 else None
-
-
-def _plan_shares(
-    vault: Vault, ledgers: LedgerSet, pre: Preflight, request: Request, tokens: int
-) -> list[Share]:
-    """Each plan window with a limit: what the rows that ended inside the window used (a
-    ledger row is a day's aggregate, so a row counts whole when its last response is inside)."""
-    book = PriceBook(vault)
-    kinds = vault.settings.budget_kinds
-    out = []
-    for plan in vault.plans:
-        for w in plan.windows:
-            if w.limit_tokens is None and w.limit_usd is None:
-                continue
-            start = request.now - timedelta(hours=w.hours)
-            rows = [p.row for p in ledgers.rows.values() if start <= p.row.last <= request.now]
-            used_tokens = sum(sum(getattr(r.tokens, k) for k in kinds) for r in rows)
-            used_usd = sum((book.price(r).usd or Decimal(0) for r in rows), Decimal(0))
-            left_usd = None if w.limit_usd is None else w.limit_usd - used_usd
-            left_tokens = None if w.limit_tokens is None else w.limit_tokens - used_tokens
-            out.append(
-                Share(
-                    f"plan {plan.id} {w.name} window",
-                    left_usd,
-                    left_tokens,
-                    _percent(pre.cost, tokens, left_usd, left_tokens),
-                )
-            )
-    return out
-
-
-def warnings(pre: Preflight, history: bool) -> list[str]:
-    out = []
-    total = pre.total_tokens
-    if total > 200_000:
-        out.append(
-            f"the prompt is over 200K tokens ({total:,}): beyond most models' context window, "
-            "and long-context prices apply where the price list has them; cut it down"
-        )
-    elif total > 100_000:
-        out.append(
-            f"the prompt is over 100K tokens ({total:,}): every later request re-reads it; "
-            "leave out what it does not need"
-        )
-    out.extend(w for w in map(_share_warning, pre.shares) if w)
-    if not pre.calibration.fitted:
-        out.append(
-            f"token counts use the default ratios (±{pre.calibration.error_pct:.0f}%); "
-            "run `tokenbook preflight --calibrate` to fit them to your logs"
-        )
-    if not history:
-        out.append("no usage in the ledgers yet: the expected answer size is 0 until you sync")
-    if pre.unpriced:
-        out.append(f"no cost: {pre.unpriced}")
-    return out
-
-
-def _share_warning(s: Share) -> str:
-    if s.percent is None:
-        empty = (s.remaining_usd is not None and s.remaining_usd <= 0) or (
-            s.remaining_tokens is not None and s.remaining_tokens <= 0
-        )
-        return f"the {s.name} has no appetite left" if empty else ""
-    if s.percent > HUNDRED:
-        return f"this is more than the {s.name}'s remaining appetite ({s.percent:.0f}%)"
-    if s.percent > WARN_SHARE:
-        return f"this uses {s.percent:.0f}% of the {s.name}'s remaining appetite"
-    return ""

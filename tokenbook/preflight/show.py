@@ -8,7 +8,7 @@ from typing import Any
 
 from tokenbook.preflight.count import Calibration
 from tokenbook.preflight.estimate import Preflight
-from tokenbook.preflight.estimate import Share
+from tokenbook.preflight.shares import Share
 from tokenbook.reports import usd_text
 
 LARGEST = 10  # files listed in the text output
@@ -96,12 +96,20 @@ def _shares(shares: list[Share], err: float) -> list[str]:
         rows.append(
             [
                 s.name,
-                money(s.remaining_usd) if s.remaining_usd is not None else "-",
+                _left_usd(s),
                 f"{s.remaining_tokens:,}" if s.remaining_tokens is not None else "-",
                 f"{s.percent:.1f}% {_err(err)}" if s.percent is not None else "nothing left",
             ]
         )
     return ["", *_table(rows, "lrrr")]
+
+
+def _left_usd(s: Share) -> str:
+    """Dollars left; `≤$X` when some usage has no price (the priced part is a floor of what
+    was spent, so what is left is a ceiling)."""
+    if s.remaining_usd is None:
+        return "-"
+    return ("≤" if s.unpriced_tokens else "") + money(s.remaining_usd)
 
 
 def _suggestions(pre: Preflight) -> list[str]:
@@ -170,6 +178,7 @@ def as_json(pre: Preflight) -> dict[str, Any]:
                 "name": s.name,
                 "remaining_usd": usd_text(s.remaining_usd),
                 "remaining_tokens": s.remaining_tokens,
+                "unpriced_tokens": s.unpriced_tokens,
                 "percent": _pct(s.percent),
                 "error_pct": round(pre.error_pct, 1),
             }
