@@ -122,33 +122,37 @@ def test_reports_break_usage_down_by_agent_tool_and_filter_by_it(
     assert json.loads(text)["totals"]["output_tokens"] == codex_output
 
 
+@pytest.mark.parametrize("flex_rate", [None, "0.5"])
 def test_codex_cost_equals_a_per_response_hand_computation(
-    capsys: Any, vault: Path, tmp_path: Path
+    capsys: Any, vault: Path, tmp_path: Path, flex_rate: str | None
 ) -> None:
     """Priced per response like Claude Code: cached input at its own rate, the priority tier
-    (`fast`) with its multiplier, and the flex tier, which has no known price, unpriced (never
-    standard, never $0)."""
+    (`fast`) with its multiplier, and the flex tier with its own (`flex:`); where the price
+    file has no flex rate, flex usage is unpriced (never standard, never $0)."""
     from decimal import Decimal
 
     home = tmp_path / "logs" / ".codex"
     build_codex(home)
+    flex_line = f"        flex: {flex_rate}\n" if flex_rate else ""
     (vault / "pricing" / "openai.md").write_text(
         "---\nprovider: openai\nmodels:\n  - match: [gpt-*]\n    name: GPT (test rates)\n"
         "    prices:\n      - from: 2025-01-01\n        input: 1.25\n        output: 10\n"
         "        cache_write_5m: 1.25\n        cache_write_1h: 1.25\n        cache_read: 0.125\n"
-        "        fast: 2\n---\n"
+        f"        fast: 2\n{flex_line}---\n"
     )
     code, _, err = run(capsys, "sync", "--vault", vault, "--logs", f"codex:{home}")
     assert code == 0, err
     hand = Decimal(0)
     flex = 0
+    multiplier = {"fast": Decimal(2), "flex": Decimal(flex_rate or 0), "standard": Decimal(1)}
     for _, _, _, speed, inp, cached, out in codex_reference(home, "gpt-5.1-codex"):
         if speed == "flex":
             flex += inp + cached + out
-            continue
+            if flex_rate is None:
+                continue
         usd = (inp * Decimal("1.25") + cached * Decimal("0.125") + out * 10) / 1_000_000
-        hand += usd * (2 if speed == "fast" else 1)
+        hand += usd * multiplier[speed]
     totals = json.loads(run(capsys, "report", "daily", "--json", "--vault", vault)[1])["totals"]
     assert Decimal(str(totals["priced_usd"])) == hand
     assert flex > 0
-    assert totals["unpriced_tokens"] == flex
+    assert totals["unpriced_tokens"] == (0 if flex_rate else flex)

@@ -222,6 +222,8 @@ def test_imported_prices_price_requests_by_hand(capsys, vault, genai):
         14,
     )
     assert gpt.fast == 2
+    assert gpt.flex == Decimal("0.5")  # the flex tier halves every rate
     before = book.entry("gpt-5.2-codex", date(2026, 10, 11))
     assert before is not None
     assert before.fast is None  # fast requests before the database's tier date stay unpriced
+    assert before.flex is None

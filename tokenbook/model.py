@@ -176,6 +176,7 @@ class PriceEntry:
     long_context: Rates | None = None
     long_context_threshold: int | None = None
     fast: Decimal | None = None
+    flex: Decimal | None = None  # OpenAI's flex service tier, a multiplier of every rate
     geo: tuple[tuple[str, Decimal], ...] = ()
 
 

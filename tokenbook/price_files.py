@@ -51,6 +51,8 @@ def entry_lines(e: PriceEntry, indent: str) -> list[str]:
     lines = [f"{indent}- from: {e.start.isoformat()}", *_rates(e.rates, inner)]
     if e.fast is not None:
         lines.append(f"{inner}fast: {number(e.fast)}")
+    if e.flex is not None:
+        lines.append(f"{inner}flex: {number(e.flex)}")
     if e.long_context is not None and e.long_context_threshold is not None:
         lines += [f"{inner}long_context:", f"{inner}  threshold: {e.long_context_threshold}"]
         lines += _rates(e.long_context, inner + "  ")

@@ -9,8 +9,8 @@ ships its data inside the package: nothing is fetched. Its prices become `PriceE
   write); a missing 1-hour write price is the 5-minute one;
 - a tier that prices the whole request above N prompt tokens becomes `long_context` when the
   ledgers record that band (`PROMPT_BANDS`), else it is reported as not modelled;
-- the `priority`/`fast` service tier becomes `fast`, a multiplier, when it scales every rate
-  by the same factor; else it is reported as not modelled.
+- the `priority`/`fast` service tier becomes `fast`, and the `flex` tier `flex`: a multiplier,
+  when the tier scales every rate by the same factor; else it is reported as not modelled.
 """
 
 from __future__ import annotations
@@ -97,14 +97,16 @@ def _entries(info: Any, model: str, notes: list[str]) -> list[PriceEntry]:
         entry = _entry(day, info.get_prices(at), notes, model)
         if entry is None:
             return []
-        fast = _fast(info, at, entry, notes, model)
-        if fast is not None:
+        fast = _tier_factor(info, at, entry, FAST_TIERS, f"{model}: its priority tier", notes)
+        flex = _tier_factor(info, at, entry, ("flex",), f"{model}: its flex tier", notes)
+        if fast is not None or flex is not None:
             entry = PriceEntry(
                 start=day,
                 rates=entry.rates,
                 long_context=entry.long_context,
                 long_context_threshold=entry.long_context_threshold,
                 fast=fast,
+                flex=flex,
             )
         if not out or not _same(out[-1], entry):
             out.append(entry)
@@ -112,11 +114,12 @@ def _entries(info: Any, model: str, notes: list[str]) -> list[PriceEntry]:
 
 
 def _same(a: PriceEntry, b: PriceEntry) -> bool:
-    return (a.rates, a.long_context, a.long_context_threshold, a.fast) == (
+    return (a.rates, a.long_context, a.long_context_threshold, a.fast, a.flex) == (
         b.rates,
         b.long_context,
         b.long_context_threshold,
         b.fast,
+        b.flex,
     )
 
 
@@ -168,11 +171,16 @@ def _entry(day: date, price: Any, notes: list[str], model: str) -> PriceEntry | 
     )
 
 
-def _fast(
-    info: Any, at: datetime, entry: PriceEntry, notes: list[str], model: str
+def _tier_factor(
+    info: Any,
+    at: datetime,
+    entry: PriceEntry,
+    tiers: tuple[str, ...],
+    what: str,
+    notes: list[str],
 ) -> Decimal | None:
-    """The priority tier as one multiplier of every rate, or None."""
-    for tier in FAST_TIERS:
+    """A service tier (priority, flex) as one multiplier of every rate, or None."""
+    for tier in tiers:
         price = info.get_prices(at, {"service_tier": tier})
         raw = {kind: _base(getattr(price, key, None)) for kind, key in _KEYS.items()}
         factors = {
@@ -184,7 +192,7 @@ def _fast(
             continue
         if len(factors) == 1:
             return factors.pop().normalize()
-        _note(notes, f"{model}: its priority tier does not scale every rate alike; not modelled")
+        _note(notes, f"{what} does not scale every rate alike; not modelled")
         return None
     return None
 

@@ -98,12 +98,16 @@ class PriceBook:
 
 def _multiplier(entry: PriceEntry, row: LedgerRow) -> Decimal | str:
     m = Decimal(1)
-    if row.speed not in ("standard", "fast"):  # e.g. Codex's `flex`: no multiplier is known
+    if row.speed not in ("standard", "fast", "flex"):  # a tier no price file can name
         return f"no {row.speed}-tier price for {row.model} on {row.date}"
     if row.speed == "fast":
         if entry.fast is None:
             return f"no fast-mode price for {row.model} on {row.date}"
         m *= entry.fast
+    if row.speed == "flex":
+        if entry.flex is None:
+            return f"no flex-tier price for {row.model} on {row.date} (add `flex:` to its entry)"
+        m *= entry.flex
     if row.geo:
         geo = dict(entry.geo)
         if row.geo not in geo:

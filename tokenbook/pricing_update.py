@@ -171,11 +171,12 @@ def _update(work: _Work, existing: ModelPrice, model: str, found: Found | None) 
 def _same(a: PriceEntry, b: PriceEntry | None) -> bool:
     if b is None:
         return False
-    return (a.rates, a.long_context, a.long_context_threshold, a.fast, a.geo) == (
+    return (a.rates, a.long_context, a.long_context_threshold, a.fast, a.flex, a.geo) == (
         b.rates,
         b.long_context,
         b.long_context_threshold,
         b.fast,
+        b.flex,
         b.geo,
     )
 

@@ -73,6 +73,7 @@ def _parse_entry(r: Fields) -> PriceEntry | None:
     start = r.get("from", f.day, required=True)
     rates = _parse_rates(r)
     fast = r.get("fast", f.money)
+    flex = r.get("flex", f.money)
     geo = r.get("geo", _multipliers)
     long_context = threshold = None
     r.used.add("long_context")
@@ -90,6 +91,7 @@ def _parse_entry(r: Fields) -> PriceEntry | None:
         long_context=long_context,
         long_context_threshold=threshold,
         fast=fast,
+        flex=flex,
         geo=geo or (),
     )
 
