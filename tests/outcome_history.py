@@ -8,7 +8,6 @@ own `git diff --shortstat` over exactly those commits.
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.gitenv import git_env
 from tests.helpers import assistant
 from tests.helpers import write_log
 from tests.test_budgets import MODEL
@@ -44,18 +44,7 @@ class Repo:
 
     def __init__(self, path: Path, home: Path) -> None:
         self.path = path
-        home.mkdir(parents=True, exist_ok=True)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        self.env |= {
-            "HOME": str(home),
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "Gen",
-            "GIT_AUTHOR_EMAIL": "gen@example.invalid",
-            "GIT_COMMITTER_NAME": "Gen",
-            "GIT_COMMITTER_EMAIL": "gen@example.invalid",
-            "LC_ALL": "C",
-        }
+        self.env = git_env(home, "Gen")
         path.mkdir(parents=True)
         self("init", "-q")
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.gitenv import Git
 from tests.helpers import assistant
 from tests.helpers import report
 from tests.helpers import run
 from tests.helpers import write_log
-from tests.test_git import Git
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -18,12 +18,12 @@ import pytest
 
 from tests import github_view
 from tests.conftest import REPO
+from tests.gitenv import Git
 from tests.helpers import EXAMPLE_VAULT
 from tests.helpers import run
 from tests.helpers import write_log
 from tests.test_budgets import make_vault
 from tests.test_budgets import response
-from tests.test_git import Git
 
 IMAGES = REPO / "docs" / "images"
 BROWSER = github_view.chromium()

@@ -387,8 +387,8 @@ def test_a_pulled_pull_request_cannot_reach_out_of_the_teammates_vault(
     `progress/` to the teammate's documents and adds a template that reaches for the file
     system. After `git pull`, the teammate's next sync runs nothing, writes nothing outside the
     vault and deletes nothing there; it says why, with the path and how to allow the command."""
+    from tests.gitenv import Git
     from tests.helpers import fresh_vault
-    from tests.test_git import Git
 
     git = Git(tmp_path / "git-home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

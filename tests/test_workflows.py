@@ -19,8 +19,8 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from tests.gitenv import Git
 from tests.helpers import fresh_vault
-from tests.test_git import Git
 from tests.workflow_universe import FILES
 from tests.workflow_universe import NAMES
 from tests.workflow_universe import exported
