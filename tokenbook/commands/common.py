@@ -11,10 +11,7 @@ from pathlib import Path
 from tokenbook.errors import TokenbookError
 from tokenbook.fields import Invalid
 from tokenbook.fields import in_era
-from tokenbook.sources.registry import CLAUDE_CODE
-from tokenbook.sources.registry import defaults
-from tokenbook.sources.registry import locate
-from tokenbook.vault import load_vault
+from tokenbook.sources.names import CLAUDE_CODE
 
 
 def parse_day(value: str) -> date:
@@ -86,6 +83,9 @@ def source_dirs(logs: list[Path], root: Path) -> dict[str, list[Path]]:
     """Log folders per agent: `--logs` values (`DIR` recognised by its layout, or `AGENT:DIR`),
     else the vault's `logs:` setting (the same forms, relative to the vault), else every
     agent's default folders (Claude Code's always; the others' where they exist)."""
+    from tokenbook.sources.registry import defaults  # every agent's module: only when looking
+    from tokenbook.sources.registry import locate
+    from tokenbook.vault import load_vault
 
     if logs:
         return locate([str(p) for p in logs])
