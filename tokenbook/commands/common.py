@@ -9,13 +9,14 @@ from datetime import date
 from pathlib import Path
 
 from tokenbook.errors import TokenbookError
-from tokenbook.fields import Invalid
-from tokenbook.fields import in_era
 from tokenbook.sources.names import CLAUDE_CODE
 
 
 def parse_day(value: str) -> date:
     """`YYYY-MM-DD` or `YYYYMMDD`, from 2000 to 2099 (`fields.FIRST_DAY`..`LAST_DAY`)."""
+    from tokenbook.fields import Invalid  # the vault's field checks: only when a date is given
+    from tokenbook.fields import in_era
+
     text = value.strip()
     if len(text) == 8 and text.isdigit():
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
