@@ -67,7 +67,10 @@ def request(argv: list[str]) -> Request | None:
     vault = _arguments(argv)
     if vault is None:
         return None
-    cwd = os.getcwd()
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory is gone: the full command says what that means
+        return None
     root = os.path.join(cwd, vault or os.environ.get("TOKENBOOK_VAULT") or "vault")
     tty = _tty()
     env = tuple(os.environ.get(name) for name in ENVIRONMENT)
