@@ -11,6 +11,7 @@ from tests.agents import codex_history
 from tests.agents import gemini_gen
 from tests.agents import opencode_history
 from tokenbook.errors import TokenbookError
+from tokenbook.sources import names
 from tokenbook.sources import registry
 from tokenbook.sources.base import Read
 
@@ -29,6 +30,7 @@ def layouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_every_source_has_the_interface():
     assert set(registry.SOURCES) == {"codex", "opencode", "gemini"}
     assert registry.NAMES == ("claude-code", "codex", "gemini", "opencode")
+    assert (names.CLAUDE_CODE, names.NAMES) == (registry.CLAUDE_CODE, registry.NAMES)
     for name, source in registry.SOURCES.items():
         assert name == source.NAME
         for function in ("default_dirs", "looks_like", "read"):

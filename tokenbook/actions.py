@@ -27,6 +27,7 @@ from tokenbook.pricing import PriceBook
 from tokenbook.records import Context
 from tokenbook.records import Rec
 from tokenbook.reports import BY
+from tokenbook.reports import LABEL_KINDS
 from tokenbook.reports import NO_PROJECT
 from tokenbook.reports import Bucket
 from tokenbook.reports import Filter
@@ -43,9 +44,7 @@ NO_COMMAND = "(no command)"
 NO_SKILL = "(no skill)"
 NO_RUN = "(unknown)"
 NOT_RECORDED = "(not recorded)"
-# report kinds (the JSON column has the same name)
-KINDS = ("command", "skill", "agent", "run", "source")
-PARTS = ("model", "agent", "run", "command", "skill", "source")  # what `--breakdown` splits by
+KINDS = LABEL_KINDS  # report kinds (the JSON column has the same name)
 
 
 @dataclass(frozen=True, slots=True)

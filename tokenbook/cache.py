@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -282,6 +281,8 @@ def _mark(path: str, offset: int) -> bytes:
 
 
 def _write_atomic(path: Path, parts: list[bytes]) -> None:
+    import tempfile  # with shutil, bz2 and lzma: only for a sync
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

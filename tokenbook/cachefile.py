@@ -17,7 +17,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -68,6 +67,8 @@ def read(path: Path, key: bytes) -> Any:
 
 def write(path: Path, key: bytes, payload: Any, magic: bytes = MAGIC) -> None:
     """Store `payload` atomically; a cache that cannot be written only costs time later."""
+    import tempfile  # with shutil, bz2 and lzma: only when a cache is written
+
     try:
         data = marshal.dumps(payload)
     except ValueError:  # not plain data

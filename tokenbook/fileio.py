@@ -6,7 +6,6 @@ import contextlib
 import errno
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,6 +98,8 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 
 def _replace(path: Path, data: bytes) -> None:
+    import tempfile  # with shutil, bz2 and lzma: only for a command that writes
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, _mode(path))

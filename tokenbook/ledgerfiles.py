@@ -9,9 +9,10 @@ from pathlib import Path
 from tokenbook.errors import Problem
 from tokenbook.ledger import ParsedLedger
 from tokenbook.ledger import parse_ledger
-from tokenbook.recordfile import ParsedRecords
-from tokenbook.recordfile import read_records
-from tokenbook.summary import RULE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the record and summary formats load only when a file is read
+    from tokenbook.recordfile import ParsedRecords
 
 LEDGER_DIR = "ledgers"
 
@@ -32,6 +33,8 @@ class LedgerFiles:
 
 def read_ledgers(root: Path, timezone: str) -> tuple[dict[str, LedgerFiles], list[Problem]]:
     """Parse every ledger file (`.md` and `.tsv`), collecting the problems of all of them."""
+    from tokenbook.recordfile import read_records
+
     folder = root / LEDGER_DIR
     problems: list[Problem] = []
     files: dict[str, LedgerFiles] = {}
@@ -59,6 +62,8 @@ def read_ledgers(root: Path, timezone: str) -> tuple[dict[str, LedgerFiles], lis
 
 
 def _has_rows(summary: str) -> bool:
+    from tokenbook.summary import RULE
+
     _, rule, rest = summary.partition("\n" + RULE + "\n")
     return bool(rule) and rest.startswith("| ") and "no usage yet" not in rest.split("\n", 1)[0]
 

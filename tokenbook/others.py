@@ -18,9 +18,11 @@ from tokenbook.records import Context
 from tokenbook.records import Rec
 from tokenbook.records import ms
 from tokenbook.records import record_id
-from tokenbook.sources.base import Response
-from tokenbook.sources.registry import SOURCES
 from tokenbook.syncindex import others_fingerprint
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tokenbook.sources.base import Response
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -39,6 +41,8 @@ def fingerprint(dirs: Mapping[str, Sequence[Path]]) -> Fingerprint:
 
 
 def read_others(dirs: Mapping[str, Sequence[Path]]) -> OtherRead:
+    from tokenbook.sources.registry import SOURCES  # the agents' readers: only when any is read
+
     out = OtherRead()
     for name in sorted(dirs):
         source = SOURCES.get(name)

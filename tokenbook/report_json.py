@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from typing import Any
 
-from tokenbook.blocks import RATE
-from tokenbook.blocks import BlocksReport
-from tokenbook.blocks import Burn
-from tokenbook.blocks import whole
-from tokenbook.outcome_view import Yield
-from tokenbook.outcome_view import yield_json
 from tokenbook.reports import Bucket
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
 from tokenbook.reports import iso_week
 from tokenbook.reports import usd_text
 from tokenbook.reports import utc_text
+
+if TYPE_CHECKING:  # blocks and outcomes load only for the reports that show them
+    from tokenbook.blocks import BlocksReport
+    from tokenbook.blocks import Burn
+    from tokenbook.outcome_view import Yield
 
 
 def usage_json(u: Usage) -> dict[str, Any]:
@@ -70,6 +70,8 @@ def report_json(report: Report) -> dict[str, Any]:
 
 def bet_rows_json(out: dict[str, Any], yields: dict[str, Yield]) -> dict[str, Any]:
     """`report bet`: each row with what its usage bought (`outcome_view.yield_json`)."""
+    from tokenbook.outcome_view import yield_json
+
     for row in out["rows"]:
         found = yields.get(row["bet"])
         if found is not None:
@@ -80,6 +82,9 @@ def bet_rows_json(out: dict[str, Any], yields: dict[str, Yield]) -> dict[str, An
 def burn_json(burn: Burn, priced: bool) -> dict[str, Any]:
     """Rates rounded (tokens to whole numbers, dollars to 6 decimals); money is null when part
     of the block has no price."""
+    from tokenbook.blocks import RATE
+    from tokenbook.blocks import whole
+
     return {
         "elapsed_minutes": whole(burn.minutes),
         "tokens_per_minute": whole(burn.tokens_per_minute),

@@ -25,6 +25,10 @@ from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
 
 NO_PROJECT = "(no project)"
+# kinds by a record's label (`actions.py`; the JSON column has the same name), and what
+# `--breakdown` splits rows by
+LABEL_KINDS = ("command", "skill", "agent", "run", "source")
+PARTS = ("model", "agent", "run", "command", "skill", "source")
 
 
 @dataclass(slots=True)

@@ -10,6 +10,9 @@ from datetime import datetime
 
 from tokenbook.dashboard import BetView
 from tokenbook.estimate_record import estimate_status
+from tokenbook.filters import compact
+from tokenbook.filters import pct
+from tokenbook.filters import usd
 from tokenbook.layout import Column
 from tokenbook.layout import fit
 from tokenbook.money import Money
@@ -19,9 +22,6 @@ from tokenbook.money import unpriced_note
 from tokenbook.outcome_text import yield_line
 from tokenbook.pace import Pace
 from tokenbook.plans import WindowUsage
-from tokenbook.render import compact
-from tokenbook.render import pct
-from tokenbook.render import usd
 from tokenbook.reports import Usage
 from tokenbook.session_budgets import sessions_text
 from tokenbook.status import Status

@@ -275,6 +275,11 @@ def _short(value: int | None) -> str:
     return str(value)
 
 
+def _budgeted(summary: Mapping[str, Any]) -> bool:
+    """Whether any bet or cycle has a session budget (none: the line has no session part)."""
+    return any(x.get("session_budget") for x in (*summary["bets"], *summary["cycles"]))
+
+
 def status_line(
     stdin_text: str, root: Path | None, now: datetime, env: Mapping[str, str] = os.environ
 ) -> str:
@@ -292,9 +297,11 @@ def status_line(
         bet_id = session_bet(summary, payload, now)
         ansi = not env.get("NO_COLOR")
         line = format_line(summary, bet_id, _windows(payload), ansi)
-        from tokenbook.guard import session_part  # '' unless a session budget applies
+        part = ""
+        if _budgeted(summary):  # the guard's modules (decimal, hashlib) load only then
+            from tokenbook.guard import session_part  # '' unless a session budget applies
 
-        part = session_part(summary, bet_id, payload, root, now)
+            part = session_part(summary, bet_id, payload, root, now)
         return f"{line} · {part}" if part else line
     except Exception as e:  # the status line must never crash Claude Code's footer
         return f"{FALLBACK} ({type(e).__name__})"

@@ -32,11 +32,9 @@ from tokenbook.ledgerfiles import read_ledgers
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.reccolumns import Columns
-from tokenbook.recordfile import format_records
 from tokenbook.records import EPOCH
 from tokenbook.records import Rec
 from tokenbook.records import join
-from tokenbook.summary import format_summary
 from tokenbook.tally import Placed
 from tokenbook.tally import RowId
 from tokenbook.tally import tally
@@ -244,6 +242,9 @@ def _one_legacy_per_key(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None
 def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
     """Rewrite the named ledgers (records and summary) canonically; return those that changed.
     Migrated rows that records replace are dropped here."""
+    from tokenbook.recordfile import format_records  # the writers: only when writing
+    from tokenbook.summary import format_summary
+
     for rid in ledgers.dropped:
         ledgers.legacy.pop(rid, None)
     ledgers.dropped.clear()

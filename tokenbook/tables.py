@@ -12,24 +12,27 @@ from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tokenbook.blocks import Block
-from tokenbook.blocks import BlocksReport
 from tokenbook.escape import terminal
+from tokenbook.filters import compact
+from tokenbook.filters import cost
 from tokenbook.layout import SUB
 from tokenbook.layout import Column
 from tokenbook.layout import fit
 from tokenbook.money import amount
 from tokenbook.money import unpriced_note
-from tokenbook.render import compact
-from tokenbook.render import cost
 from tokenbook.reports import Bucket
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
 from tokenbook.reports import iso_week
 from tokenbook.term import BOLD
 from tokenbook.term import paint
+
+if TYPE_CHECKING:  # `report blocks` alone shows blocks
+    from tokenbook.blocks import Block
+    from tokenbook.blocks import BlocksReport
 
 SHORT = 8
 WIDTH = 100

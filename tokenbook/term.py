@@ -7,7 +7,6 @@ Nothing here prints or reads the environment on its own: the commands pass their
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 from collections.abc import Mapping
 from typing import Protocol
@@ -41,6 +40,8 @@ def width(stream: Stream | None, env: Mapping[str, str]) -> int:
     if columns.isdigit() and int(columns) > 0:
         return max(int(columns), NARROWEST)
     if _tty(stream):
+        import shutil  # with bz2 and lzma: only on a terminal
+
         return max(shutil.get_terminal_size((PIPE_WIDTH, 24)).columns, NARROWEST)
     return PIPE_WIDTH
 

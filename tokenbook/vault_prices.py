@@ -1,4 +1,5 @@
-"""The vault's price files (`pricing/*.md`) and plan files (`plans/*.md`), parsed and checked."""
+"""What usage costs: the price files (`pricing/*.md`: each model's dated rates, web search's
+dated price) and the plan files (`plans/*.md`: a subscription's price and usage windows)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,19 @@ from tokenbook.model import Vault
 
 CACHE_FILE = "vault.bin"
 FOLDERS = ("cycles", "bets", "pricing", "plans")  # what `vault.load_vault` reads, with the settings
-_CODE = ("model.py", "vault.py", "docs.py", "fields.py", "checks.py", "cycles.py", "vaultcache.py")
+_CODE = (
+    "model.py",
+    "vault.py",
+    "vault_parse.py",
+    "vault_prices.py",
+    "docs.py",
+    "fields.py",
+    "checks.py",
+    "cycles.py",
+    "estimate_fields.py",
+    "guard_fields.py",
+    "vaultcache.py",
+)
 _CLASSES = {
     c.__name__: c
     for c in vars(model).values()

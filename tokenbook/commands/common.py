@@ -9,16 +9,14 @@ from datetime import date
 from pathlib import Path
 
 from tokenbook.errors import TokenbookError
-from tokenbook.fields import Invalid
-from tokenbook.fields import in_era
-from tokenbook.sources.registry import CLAUDE_CODE
-from tokenbook.sources.registry import defaults
-from tokenbook.sources.registry import locate
-from tokenbook.vault import load_vault
+from tokenbook.sources.names import CLAUDE_CODE
 
 
 def parse_day(value: str) -> date:
     """`YYYY-MM-DD` or `YYYYMMDD`, from 2000 to 2099 (`fields.FIRST_DAY`..`LAST_DAY`)."""
+    from tokenbook.fields import Invalid  # the vault's field checks: only when a date is given
+    from tokenbook.fields import in_era
+
     text = value.strip()
     if len(text) == 8 and text.isdigit():
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
@@ -86,6 +84,9 @@ def source_dirs(logs: list[Path], root: Path) -> dict[str, list[Path]]:
     """Log folders per agent: `--logs` values (`DIR` recognised by its layout, or `AGENT:DIR`),
     else the vault's `logs:` setting (the same forms, relative to the vault), else every
     agent's default folders (Claude Code's always; the others' where they exist)."""
+    from tokenbook.sources.registry import defaults  # every agent's module: only when looking
+    from tokenbook.sources.registry import locate
+    from tokenbook.vault import load_vault
 
     if logs:
         return locate([str(p) for p in logs])

@@ -14,8 +14,8 @@ from tokenbook.commands.estimate_text import backtest_text
 from tokenbook.commands.estimate_text import hits_text
 from tokenbook.commands.estimate_text import money
 from tokenbook.errors import TokenbookError
-from tokenbook.estimate_record import estimate_line
-from tokenbook.estimate_record import with_estimate
+from tokenbook.estimate_write import estimate_line
+from tokenbook.estimate_write import with_estimate
 from tokenbook.fileio import vault_lock
 from tokenbook.fileio import write_if_changed
 from tokenbook.learn import MIN_BETS

@@ -10,43 +10,40 @@ from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
-from tokenbook import actions
-from tokenbook.actions import build_labelled
-from tokenbook.attribution import Attributor
-from tokenbook.blocks import build_blocks
-from tokenbook.blocks import entries
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
 from tokenbook.errors import TokenbookError
 from tokenbook.model import UNASSIGNED
-from tokenbook.model import Vault
 from tokenbook.ordering import ORDERS
 from tokenbook.ordering import ordered
-from tokenbook.outcome_text import yields_table
-from tokenbook.outcome_view import Yield
-from tokenbook.outcomes import outcomes_of
 from tokenbook.pricing import PriceBook
 from tokenbook.report_json import bet_rows_json
 from tokenbook.report_json import blocks_json
 from tokenbook.report_json import report_json
 from tokenbook.reports import BY
+from tokenbook.reports import LABEL_KINDS
+from tokenbook.reports import PARTS
 from tokenbook.reports import Filter
 from tokenbook.reports import Report
 from tokenbook.reports import build_report
-from tokenbook.sources.registry import NAMES
+from tokenbook.sources.names import NAMES
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
-from tokenbook.tables import report_table
 from tokenbook.term import colour
 from tokenbook.term import width
 from tokenbook.vault import load_vault
 
-KINDS = (*BY, *actions.KINDS, "blocks")
-BY_COST = ("session", *actions.KINDS)  # tables of these list the most expensive first
+if TYPE_CHECKING:  # what only some kinds use loads where they use it (tests/test_imports.py)
+    from tokenbook.model import Vault
+    from tokenbook.outcome_view import Yield
+
+KINDS = (*BY, *LABEL_KINDS, "blocks")
+BY_COST = ("session", *LABEL_KINDS)  # tables of these list the most expensive first
 
 
 def parse_now(value: str) -> datetime:
@@ -84,7 +81,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--breakdown",
         nargs="?",
         const="model",
-        choices=actions.PARTS,
+        choices=PARTS,
         help="split each row by model (the default), agent type, run kind, command or skill: "
         "a line per part under each row of the table, a mapping per row in JSON",
     )
@@ -126,6 +123,9 @@ def parts_as_lines(report: Report) -> Report:
 
 def bet_yields(vault: Vault, ledgers: LedgerSet, report: Report, keep: Filter) -> dict[str, Yield]:
     """Each bet row's outcome (from git, over the same usage as the row) and its cost."""
+    from tokenbook.outcome_view import Yield
+    from tokenbook.outcomes import outcomes_of
+
     outcomes = outcomes_of(ledgers, [b.label for b in report.buckets], keep)
     out = {}
     for b in report.buckets:
@@ -142,32 +142,48 @@ def run(args: argparse.Namespace) -> int:
     keep = _filter(args, vault, ledgers)
     book = PriceBook(vault)
     out: dict[str, Any]
-    columns, ansi = width(sys.stdout, os.environ), colour(sys.stdout, os.environ)
     part = args.breakdown or ""
     if args.kind == "blocks":
         if part not in ("", "model"):
             raise TokenbookError(f"--breakdown {part} does not apply to blocks; use a model one")
         out, text = _blocks(args, vault, ledgers, book, keep)
     else:
-        if args.kind in actions.KINDS or part not in ("", "model"):
-            report = build_labelled(args.kind, ledgers, book, keep, part)
-        else:
-            report = build_report(args.kind, ledgers, book, keep)
-        if args.order:
-            report = ordered(report, args.order)
-        out = report_json(report)
-        yields: dict[str, Yield] = {}
-        if args.kind == "bet":
-            yields = bet_yields(vault, ledgers, report, keep)
-            out = bet_rows_json(out, yields)
-        if args.kind in BY_COST and not args.order:
-            report = ordered(report, "cost")
-        tz = vault.settings.timezone
-        text = report_table(parts_as_lines(report), bool(part), columns, ansi, tz)
-        if args.kind == "bet" and yields:
-            text = "\n\n".join([text, "\n".join(yields_table(yields, columns))]).rstrip("\n")
+        out, text = _labelled(args, vault, ledgers, book, keep)
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
+
+
+def _labelled(
+    args: argparse.Namespace, vault: Vault, ledgers: LedgerSet, book: PriceBook, keep: Filter
+) -> tuple[dict[str, Any], str]:
+    """Every kind but blocks: the JSON or (without `--json`) the table; only the one printed
+    is made."""
+    part = args.breakdown or ""
+    if args.kind in LABEL_KINDS or part not in ("", "model"):
+        from tokenbook.actions import build_labelled
+
+        report = build_labelled(args.kind, ledgers, book, keep, part)
+    else:
+        report = build_report(args.kind, ledgers, book, keep)
+    if args.order:
+        report = ordered(report, args.order)
+    yields = bet_yields(vault, ledgers, report, keep) if args.kind == "bet" else {}
+    if args.json:
+        out = report_json(report)
+        if args.kind == "bet":
+            out = bet_rows_json(out, yields)
+        return out, ""
+    from tokenbook.tables import report_table
+
+    if args.kind in BY_COST and not args.order:
+        report = ordered(report, "cost")
+    tz = vault.settings.timezone
+    text = report_table(parts_as_lines(report), bool(part), *_terminal(), tz)
+    if yields:
+        from tokenbook.outcome_text import yields_table
+
+        text = "\n\n".join([text, "\n".join(yields_table(yields, _terminal()[0]))]).rstrip("\n")
+    return {}, text
 
 
 def _terminal() -> tuple[int, bool]:
@@ -177,6 +193,9 @@ def _terminal() -> tuple[int, bool]:
 def _blocks(
     args: argparse.Namespace, vault: Vault, ledgers: LedgerSet, book: PriceBook, keep: Filter
 ) -> tuple[dict[str, Any], str]:
+    from tokenbook.attribution import Attributor
+    from tokenbook.blocks import build_blocks
+    from tokenbook.blocks import entries
     from tokenbook.commands.common import log_dirs
     from tokenbook.logview import log_events
     from tokenbook.noop import known_dirs

@@ -37,7 +37,7 @@ class Source(Protocol):
 
 SOURCES: dict[str, Source] = {s.NAME: s for s in (codex, opencode, gemini)}
 CLAUDE_CODE = claude_code.NAME
-NAMES = (CLAUDE_CODE, *sorted(SOURCES))
+NAMES = (CLAUDE_CODE, *sorted(SOURCES))  # `names.NAMES` without loading the agents' modules
 ALIASES = {"claude": CLAUDE_CODE, "codex-cli": "codex", "gemini-cli": "gemini"}
 _PREFIX = re.compile(r"^([a-z][a-z0-9-]*):(.+)$")
 
