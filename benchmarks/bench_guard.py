@@ -30,6 +30,8 @@ from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 
+from installed import compile_package
+
 from tokenbook.events import Tokens
 from tokenbook.guard import answer
 from tokenbook.recordfile import format_records
@@ -130,6 +132,7 @@ def main() -> None:
     parser.add_argument("--sessions-per-day", type=int, default=30)
     parser.add_argument("--responses", type=int, default=2000)
     args = parser.parse_args()
+    compile_package()
     script = Path(sys.executable).parent / "tokenbook"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "vault"

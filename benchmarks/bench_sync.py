@@ -41,6 +41,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from installed import compile_package
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo: `tests.synth`
 
 Step = tuple[str, Callable[[], None], list[str], dict[str, str] | None]
@@ -295,6 +297,7 @@ def main() -> int:
     ccusage = find_ccusage(args.ccusage)
     if ccusage is None:
         print(f"ccusage not found: absolute figures only (npm install ccusage@{CCUSAGE_VERSION})")
+    compile_package()
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     results: dict[str, Bench] = {}
     for size in args.sizes.split(","):
