@@ -77,21 +77,31 @@ def labels_of(paths: Iterable[str | Path]) -> dict[str, Resolved]:
     return out
 
 
+def label_id(key: str) -> str:
+    """The record id of a response key (`message.id` NUL `requestId`)."""
+    mid, _, rid = key.partition("\x00")
+    return record_id(NAME, mid, rid)
+
+
+def labelled(rec: Rec, res: Resolved) -> Rec:
+    """The record with its labels joined in (itself when they change nothing)."""
+    ctx = rec.ctx
+    agent = res.agent if (not ctx.main and res.agent and not ctx.agent) else ctx.agent
+    with_labels = replace(
+        rec, ctx=replace(ctx, command=res.command, skill=res.skill, run=res.run, agent=agent)
+    )
+    return join(rec, with_labels)
+
+
 def apply_labels(ledgers: LedgerSet, found: dict[str, Resolved]) -> set[str]:
     """Join the labels into the records they name; return the ledgers touched."""
     touched: set[str] = set()
     for key, res in found.items():
-        mid, _, rid = key.partition("\x00")
-        placed = ledgers.records.get(record_id(NAME, mid, rid))
+        placed = ledgers.records.get(label_id(key))
         if placed is None:
             continue
         ledger, rec = placed
-        ctx = rec.ctx
-        agent = res.agent if (not ctx.main and res.agent and not ctx.agent) else ctx.agent
-        labelled = replace(
-            rec, ctx=replace(ctx, command=res.command, skill=res.skill, run=res.run, agent=agent)
-        )
-        joined: Rec = join(rec, labelled)
+        joined = labelled(rec, res)
         if joined != rec:
             ledgers.place(joined, ledger)
             touched.add(ledger)

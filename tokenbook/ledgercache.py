@@ -20,6 +20,9 @@ from typing import Any
 
 from tokenbook import cachefile
 from tokenbook import reccolumns
+from tokenbook.derived import DERIVED_PARTS
+from tokenbook.derived import DERIVED_SHAPE
+from tokenbook.derived import Derived
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
 from tokenbook.reccolumns import Columns
@@ -41,6 +44,8 @@ _CODE = (
     "events.py",
     "localdays.py",
     "ledgercache.py",
+    "derived.py",
+    "reccolumns.py",
 )
 
 
@@ -71,6 +76,8 @@ class Cached:
     merged: int
     columns: Columns
     dropped: set[RowId]
+    written: bool  # by `sync` right after writing these files: canonical, records in order
+    derived: dict[str, Derived]  # what the tally keeps per session besides the rows
 
     def records(self, since: int | None = None) -> Records:
         """The records (those at or after `since`, µs since the epoch, when given)."""
@@ -86,7 +93,7 @@ def load(root: Path, found: bytes | None) -> Cached | None:
         return None
     data = cachefile.read(root / cachefile.CACHE_DIR / CACHE_FILE, found)
     try:
-        shape, files, rows, legacy, in_two, merged, columns, dropped = data
+        shape, files, rows, legacy, in_two, merged, columns, dropped, written, derived = data
         if shape != _SHAPE:
             return None
         return Cached(
@@ -97,6 +104,8 @@ def load(root: Path, found: bytes | None) -> Cached | None:
             int(merged),
             Columns(columns),
             {(ledger, key) for ledger, key in dropped},
+            written is True,
+            _derived(derived),
         )
     except (TypeError, ValueError, IndexError, AttributeError, OverflowError):
         return None
@@ -106,14 +115,18 @@ def save(
     root: Path,
     found: bytes | None,
     files: list[tuple[str, bool]],
-    records: Records,
+    records: Records | Columns,
     legacy: Mapping[RowId, LedgerRow],
     rows: Mapping[RowId, Placed],
     in_two: Mapping[str, list[str]],
     merged: int,
     dropped: set[RowId],
+    derived: Mapping[str, Derived],
+    written: bool = False,
 ) -> None:
-    """Store the ledgers as `store.load_ledgers` reads them from the files `found` names."""
+    """Store the ledgers as `store.load_ledgers` reads them from the files `found` names
+    (`written`: by sync, which has just written them canonically from these very records, kept
+    in canonical order)."""
     if found is None:
         return
     try:
@@ -124,12 +137,22 @@ def save(
             [(rid[0], rid[1], _row_data(row)) for rid, row in legacy.items()],
             dict(in_two),
             merged,
-            reccolumns.encode(records),
+            records.data() if isinstance(records, Columns) else reccolumns.encode(records),
             sorted(dropped),
+            written,
+            dict(derived),
         )
     except (TypeError, ValueError):  # a value of an unexpected kind: not cached
         return
     cachefile.write(root / cachefile.CACHE_DIR / CACHE_FILE, found, data)
+
+
+def _derived(data: Any) -> dict[str, Derived]:
+    if not isinstance(data, dict) or not all(
+        type(v) is tuple and len(v) == DERIVED_PARTS for v in data.values()
+    ):
+        raise TypeError("derived sums of another shape")
+    return data
 
 
 def _us(at: Any) -> int:
@@ -187,7 +210,7 @@ class _Codec:
 
 
 _ROWS = _Codec(LedgerRow)
-_SHAPE = (_ROWS.shape, reccolumns.SHAPE)
+_SHAPE = (_ROWS.shape, reccolumns.SHAPE, DERIVED_SHAPE)
 
 
 def _row_data(row: LedgerRow) -> tuple[Any, ...]:
