@@ -67,10 +67,15 @@ def columns_of(ledgers: LedgerSet) -> Columns | None:
 
 
 def scope(
-    cols: Columns, incoming: list[Rec], agents: dict[str, str], labels: dict[str, Resolved]
+    cols: Columns,
+    incoming: list[Rec],
+    agents: dict[str, str],
+    found: tuple[dict[str, Resolved], dict[str, str]],
 ) -> set[str]:
     """The sessions whose records this sync changes (new responses, changed ones, subagent
-    types and labels found since), with every session that shares a message with them."""
+    types and labels found since; `found`: the labels and the record ids of log keys), with
+    every session that shares a message with them."""
+    labels, ids = found
     index = cols.index()
     sessions: set[str] = set()
     for rec in incoming:
@@ -84,7 +89,7 @@ def scope(
             sessions |= {known.ctx.session, joined.ctx.session}
     sessions |= cols.retyped_sessions(agents)
     for key, res in labels.items():
-        i = index.get(label_id(key))
+        i = index.get(ids.get(key) or label_id(key))
         if i is not None and cols.session(i) not in sessions:
             known = cols.rec(i)
             if labelled(known, res) != known:

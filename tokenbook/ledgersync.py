@@ -78,15 +78,16 @@ def write(
     partial = same_vault and not (rewrite or rebuild) and cache.index.standing is not None
     cols = delta.columns_of(ledgers) if partial else None
     types = (cols.agent_types() if cols is not None else known_types(ledgers)) | update.agents
+    ids = update.ids
     incoming = _incoming(update, types)
     labels = labels_of(update.read_paths)
     work, d = ledgers, None
     if cols is not None:
-        d = delta.open_part(ledgers, cols, delta.scope(cols, incoming, types, labels))
+        d = delta.open_part(ledgers, cols, delta.scope(cols, incoming, types, (labels, ids)))
         work, index = d.part, cols.index()
         incoming = [r for r in incoming if r.id in work.records or r.id not in index]
     before = ledgers.rows
-    touched = place_and_tally(work, (incoming, types, labels), result, attributor, rebuild)
+    touched = place_and_tally(work, (incoming, types, labels, ids), result, attributor, rebuild)
     if rewrite:
         touched |= set(ledgers.files)
     changed = delta.absorb(ledgers, d) if d is not None else rows_changed(before, ledgers.rows)
@@ -116,19 +117,20 @@ def write(
 
 def place_and_tally(
     ledgers: LedgerSet,
-    found: tuple[list[Rec], dict[str, str], dict[str, Resolved]],
+    found: tuple[list[Rec], dict[str, str], dict[str, Resolved], dict[str, str]],
     result: SyncResult,
     attributor: Attributor,
     rebuild: bool = False,
 ) -> set[str]:
-    """Join what the logs hold (records, subagent types, labels) into the records, place the
-    new responses, (`rebuild`: drop the migrated rows records cover,) re-claim `unassigned`,
-    move what `sessions:` lists name, tally. Return the ledgers touched."""
-    incoming, types, labels = found
+    """Join what the logs hold (records, subagent types, labels; the record ids of log keys)
+    into the records, place the new responses, (`rebuild`: drop the migrated rows records
+    cover,) re-claim `unassigned`, move what `sessions:` lists name, tally. Return the ledgers
+    touched."""
+    incoming, types, labels, ids = found
     touched, new = _join(ledgers, incoming, result)
     touched |= _type_agents(ledgers, types)
     touched |= place_new(ledgers, new, attributor)
-    touched |= apply_labels(ledgers, labels)
+    touched |= apply_labels(ledgers, labels, ids)
     result.new_responses = len(new)
     if rebuild:
         touched |= _rebuild(ledgers)
@@ -200,7 +202,7 @@ def _type_agents(ledgers: LedgerSet, agents: dict[str, str]) -> set[str]:
         c = rec.ctx
         if not c.main and c.agent_id in agents and agents[c.agent_id] > c.agent:
             typed = replace(rec, ctx=replace(c, agent=agents[c.agent_id]))
-            ledgers.place(join(rec, typed), ledger)
+            ledgers.relabel(join(rec, typed), ledger)
             touched.add(ledger)
     return touched
 

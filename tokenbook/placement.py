@@ -66,8 +66,8 @@ def place_new(ledgers: LedgerSet, new: list[Rec], attributor: Attributor) -> set
     places = contexts([*(r for _, r in ledgers.records.values()), *new])
     touched: set[str] = set()
     for rec in new:
-        key = history_key(row_key(rec, days))
-        bet = held.get(key) or bets(rec, places[rec.id])
+        bet = held.get(history_key(row_key(rec, days))) if held else None
+        bet = bet or bets(rec, places[rec.id])
         ledgers.place(rec, bet)
         touched.add(bet)
     ledgers.keep_places(places)  # the contexts of the records as they are now

@@ -144,6 +144,11 @@ class LedgerSet:
             self._places = None
         self.records[rec.id] = (ledger, rec)
 
+    def relabel(self, rec: Rec, ledger: str) -> None:
+        """`place` a record whose labels alone changed (command, skill, run kind, agent type):
+        where its session worked stays as it was."""
+        self.records[rec.id] = (ledger, rec)
+
     def duplicates(self) -> int:
         return self.merged + sum(len(v) - 1 for v in self.in_two.values())
 
@@ -186,8 +191,9 @@ def save_cache(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None:
     files = [(n, migrating and not (folder / f"{n}.tsv").exists()) for n, migrating in files]
     # Written: no line repeats, no response is in two files, no migrated row is superseded.
     derived = ledgers.derived
+    known = ledgers.cached
     ledgercache.save(
-        ledgers.root, key, files, records, legacy, rows, {}, 0, set(), derived, written=True
+        ledgers.root, key, files, records, legacy, rows, {}, 0, set(), derived, True, known
     )
 
 
