@@ -88,6 +88,7 @@ def write(
         incoming = [r for r in incoming if r.id in work.records or r.id not in index]
     before = ledgers.rows
     touched = place_and_tally(work, (incoming, types, labels, ids), result, attributor, rebuild)
+    incoming, labels, ids = [], {}, {}  # joined into the records: let them go
     if rewrite:
         touched |= set(ledgers.files)
     changed = delta.absorb(ledgers, d) if d is not None else rows_changed(before, ledgers.rows)
