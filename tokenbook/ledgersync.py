@@ -69,34 +69,19 @@ def write(
     """Join the update into the ledgers, place, write; return the rendered files. `flags`:
     render; rewrite every ledger; drop migrated rows that records cover (`--rebuild`); the
     vault is as the last sync left it."""
-    render, rewrite, rebuild, same_vault = flags
+    render, rewrite, _, _ = flags
     root = vault.root
     attributor = Attributor(vault)
     ledgers = load_ledgers(vault, attributor.explicit)
     alerted = known_alerts(cache, vault, ledgers)
     known_limits = load_limits(root)
-    partial = same_vault and not (rewrite or rebuild) and cache.index.standing is not None
-    cols = delta.columns_of(ledgers) if partial else None
-    types = (cols.agent_types() if cols is not None else known_types(ledgers)) | update.agents
-    ids = update.ids
-    incoming = _incoming(update, types)
-    labels = labels_of(update.read_paths)
-    work, d = ledgers, None
-    if cols is not None:
-        d = delta.open_part(ledgers, cols, delta.scope(cols, incoming, types, (labels, ids)))
-        work, index = d.part, cols.index()
-        incoming = [r for r in incoming if r.id in work.records or r.id not in index]
-    before = ledgers.rows
-    touched = place_and_tally(work, (incoming, types, labels, ids), result, attributor, rebuild)
-    incoming, labels, ids = [], {}, {}  # joined into the records: let them go
+    touched, d = _place(ledgers, cache, update, result, attributor, flags)
     if rewrite:
         touched |= set(ledgers.files)
-    changed = delta.absorb(ledgers, d) if d is not None else rows_changed(before, ledgers.rows)
-    _ambiguity(cache, work, attributor, result, d.sessions if d is not None else None)
     result.migrated = sorted(n for n, f in ledgers.files.items() if f.migrating)
     merged = set(ledgers.files) if ledgers.duplicates() or ledgers.in_two else set()
     dropped = {rid[0] for rid in ledgers.dropped}
-    names = touched | changed | merged | dropped | set(result.migrated)
+    names = touched | merged | dropped | set(result.migrated)
     if not all((root / LEDGER_DIR / f"{UNASSIGNED}.{kind}").exists() for kind in KINDS):
         names.add(UNASSIGNED)  # every vault has one, even empty
     # Rendered in memory first: a broken template or a symlinked target stops the sync before
@@ -114,6 +99,37 @@ def write(
     result.new_unpriced = sorted(set(result.unpriced) - set(cache.index.unpriced))
     result.cycle_warning = cycle_notice(vault, ledgers)
     return write_rendered(vault, rendered) if rendered is not None else []
+
+
+def _place(
+    ledgers: LedgerSet,
+    cache: SyncCache,
+    update: Update,
+    result: SyncResult,
+    attributor: Attributor,
+    flags: tuple[bool, bool, bool, bool],
+) -> tuple[set[str], delta.Delta | None]:
+    """Join, place and tally: the records of the sessions the update changes alone (a part)
+    when the last sync's state allows, else every record. Return the ledgers touched or whose
+    rows changed, and the part."""
+    _, rewrite, rebuild, same_vault = flags
+    partial = same_vault and not (rewrite or rebuild) and cache.index.standing is not None
+    cols = delta.columns_of(ledgers) if partial else None
+    types = (cols.agent_types() if cols is not None else known_types(ledgers)) | update.agents
+    ids = update.ids
+    incoming = _incoming(update, types)
+    labels = labels_of(update.read_paths)
+    work, d = ledgers, None
+    if cols is not None:
+        d = delta.open_part(ledgers, cols, delta.scope(cols, incoming, types, (labels, ids)))
+        work, index = d.part, cols.index()
+        incoming = [r for r in incoming if r.id in work.records or r.id not in index]
+    before = ledgers.rows
+    touched = place_and_tally(work, (incoming, types, labels, ids), result, attributor, rebuild)
+    del incoming, labels, ids  # joined into the records: let them go
+    changed = delta.absorb(ledgers, d) if d is not None else rows_changed(before, ledgers.rows)
+    _ambiguity(cache, work, attributor, result, d.sessions if d is not None else None)
+    return touched | changed, d
 
 
 def place_and_tally(
