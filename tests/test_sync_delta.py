@@ -180,6 +180,20 @@ def test_unassigned_usage_claimed_by_a_new_bet_and_a_deleted_cache(
     s.check(monkeypatch, part=False)
     write_log(logs, "p/i.jsonl", [assistant("m4", "r4", session="i", branch=AUTH)])
     s.check(monkeypatch, part=True)
+    # A response in two ledgers (two clones placed it differently, a union merge kept both):
+    # every record again, once; then parts again.
+    record = next(
+        ln for ln in (vault / "ledgers/spike.tsv").read_text().split("\n") if ln[:2] == "r\t"
+    )
+    context = next(
+        ln for ln in (vault / "ledgers/spike.tsv").read_text().split("\n") if ln[:2] == "c\t"
+    )
+    with open(vault / "ledgers/auth-login.tsv", "a", encoding="utf-8") as f:
+        f.write(f"{context}\n{record}\n")
+    write_log(logs, "p/j.jsonl", [assistant("m5", "r5", session="j", branch=AUTH)])
+    s.check(monkeypatch, part=False)
+    write_log(logs, "p/k.jsonl", [assistant("m6", "r6", session="k", branch="spike/z")])
+    s.check(monkeypatch, part=True)
 
 
 def test_a_synthetic_corpus_synced_in_steps(capsys, vault, tmp_path, monkeypatch):
