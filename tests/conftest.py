@@ -4,13 +4,19 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.helpers import fresh_vault
+from tokenbook import actions
+from tokenbook import dash_extras
+from tokenbook import dashboard
 from tokenbook import ledgercache
 from tokenbook import logview
+from tokenbook import outcomes
 from tokenbook import store
+from tokenbook.attribution import contexts
 from tokenbook.events import UsageEvent
 from tokenbook.sources import claude_code
 from tokenbook.sources import claude_read
@@ -105,6 +111,7 @@ def _ledger_state(ledgers: store.LedgerSet) -> tuple[object, ...]:
         ledgers.in_two,
         ledgers.merged,
         ledgers.dropped,
+        ledgers.derived,
     )
 
 
@@ -134,3 +141,38 @@ def _events(events: list[UsageEvent]) -> list[tuple[object, ...]]:
         )
         for e in events
     )
+
+
+@pytest.fixture(autouse=True)
+def derived_equals_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every time the dashboard takes the top commands and skills, or where a bet's usage
+    happened, from the sums the tally keeps per session (`derived.py`), the records give the
+    same (`actions.labelled`, every response's place)."""
+    real_top, real_index = dash_extras.top_labels, outcomes.usage_index
+
+    def top(ledgers: store.LedgerSet, book: Any, kind: str, cycle: Any) -> Any:
+        got = real_top(ledgers, book, kind, cycle)
+        placed = [
+            (item.label, item.placed)
+            for item in actions.labelled(ledgers, kind)
+            if cycle is None or cycle.contains(item.placed.row.date)
+        ]
+        assert got == dash_extras.top_of(placed, book)
+        return got
+
+    def index(ledgers: store.LedgerSet, keep: Any = None) -> Any:
+        got = real_index(ledgers, keep)
+        if keep is None:
+            where = contexts(r for _, r in ledgers.records.values())
+            every: Any = {name: ([], []) for name in got}
+            for placed in ledgers.rows.values():
+                every.setdefault(placed.ledger, ([], []))[0].append(placed)
+            for rid, (ledger, rec) in ledgers.records.items():
+                every.setdefault(ledger, ([], []))[1].append((where[rid], rec.at))
+            for name in set(got) | set(every):
+                fast = outcomes.bet_usage(ledgers, name, None, got)
+                assert fast == outcomes.bet_usage(ledgers, name, None, every)
+        return got
+
+    monkeypatch.setattr(dashboard, "top_labels", top)
+    monkeypatch.setattr(outcomes, "usage_index", index)

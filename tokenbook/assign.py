@@ -19,6 +19,7 @@ from tokenbook.errors import TokenbookError
 from tokenbook.errors import VaultError
 from tokenbook.fileio import vault_lock
 from tokenbook.fileio import write_if_changed
+from tokenbook.ledgerwrite import write_ledgers
 from tokenbook.manual import known_bet
 from tokenbook.placement import Moves
 from tokenbook.placement import move
@@ -28,7 +29,6 @@ from tokenbook.render import render_all
 from tokenbook.sessions_edit import edit_sessions
 from tokenbook.store import LedgerSet
 from tokenbook.store import load_ledgers
-from tokenbook.store import write_ledgers
 from tokenbook.vault import load_vault
 from tokenbook.vault import require_vault
 

@@ -38,18 +38,29 @@ def new_key(kind: str, *code: str) -> Any:
 
 
 def add_files(h: Any, paths: Iterable[Path], base: Path) -> bool:
-    """Feed each file's name, local identity and bytes into `h`; False if one is unreadable."""
+    """Feed each file's name, local identity and a hash of its bytes into `h`; False if one is
+    unreadable. (A file's hash is kept for this process while its identity stays the same:
+    a command that keys its cache before and after writing reads only what it wrote.)"""
     for path in paths:
         try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                data = f.read()
+            st = os.stat(path)
+            known = (os.fspath(path), st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size)
+            digest = _DIGESTS.get(known)
+            if digest is None:
+                with open(path, "rb") as f:
+                    st = os.fstat(f.fileno())
+                    data = f.read()
+                known = (os.fspath(path), st.st_ino, st.st_ctime_ns, st.st_mtime_ns, len(data))
+                digest = _DIGESTS[known] = hashlib.blake2b(data, digest_size=20).digest()
         except OSError:
             return False
         name = os.path.relpath(path, base)
-        h.update(f"{name}\0{st.st_ino}\0{st.st_ctime_ns}\0{st.st_mtime_ns}\0{len(data)}\0".encode())
-        h.update(data)
+        h.update(f"{name}\0{known[1]}\0{known[2]}\0{known[3]}\0{known[4]}\0".encode())
+        h.update(digest)
     return True
+
+
+_DIGESTS: dict[tuple[str, int, int, int, int], bytes] = {}
 
 
 def read(path: Path, key: bytes) -> Any:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tokenbook.actions import labelled
 from tokenbook.breakdown import Line
 from tokenbook.breakdown import breakdown
+from tokenbook.derived import label_rows
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
@@ -21,12 +21,18 @@ TOP = 10
 
 def top_labels(ledgers: LedgerSet, book: PriceBook, kind: str, cycle: Cycle | None) -> list[Line]:
     """The cycle's usage per command or skill, most expensive first; none when nothing is
-    labelled (usage outside any command or skill is left out)."""
+    labelled (usage outside any command or skill is left out). From the sums the tally keeps
+    per session (`derived.py`): those of `actions.labelled`."""
     placed: list[tuple[str, Placed]] = [
-        (item.label, item.placed)
-        for item in labelled(ledgers, kind)
-        if cycle is None or cycle.contains(item.placed.row.date)
+        (label, Placed(ledger, row))
+        for label, row, ledger in label_rows(ledgers.derived, kind)
+        if cycle is None or cycle.contains(row.date)
     ]
+    return top_of(placed, book)
+
+
+def top_of(placed: list[tuple[str, Placed]], book: PriceBook) -> list[Line]:
+    """The most expensive labels of (label, usage) pairs, those in parentheses left out."""
     label = {id(p): name for name, p in placed}
     lines = breakdown([p for _, p in placed], book, lambda p: label[id(p)])
     return [ln for ln in lines if ln.label and not ln.label.startswith("(")][:TOP]

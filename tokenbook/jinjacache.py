@@ -65,5 +65,5 @@ class TemplateCache(jinja2.BytecodeCache):
 def template_cache(root: Path, settings: str) -> TemplateCache:
     from tokenbook.cachefile import CACHE_DIR
 
-    code = os.stat(Path(__file__).parent / "render.py")  # the environment is made there
+    code = os.stat(Path(__file__).parent / "sandbox.py")  # the environment is made there
     return TemplateCache(root / CACHE_DIR / FOLDER, f"{settings}\0{code.st_mtime_ns}")

@@ -11,6 +11,7 @@ problems are cached, so a damaged ledger is read (and reported) every time.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Mapping
 from datetime import UTC
 from datetime import date
@@ -20,6 +21,9 @@ from typing import Any
 
 from tokenbook import cachefile
 from tokenbook import reccolumns
+from tokenbook.derived import DERIVED_PARTS
+from tokenbook.derived import DERIVED_SHAPE
+from tokenbook.derived import Derived
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
 from tokenbook.reccolumns import Columns
@@ -41,6 +45,8 @@ _CODE = (
     "events.py",
     "localdays.py",
     "ledgercache.py",
+    "derived.py",
+    "reccolumns.py",
 )
 
 
@@ -71,6 +77,9 @@ class Cached:
     merged: int
     columns: Columns
     dropped: set[RowId]
+    written: bool  # by `sync` right after writing these files: canonical, records in order
+    derived: dict[str, Derived]  # what the tally keeps per session besides the rows
+    stored: dict[int, tuple[LedgerRow, tuple[Any, ...]]]  # id(row) → the row, as stored
 
     def records(self, since: int | None = None) -> Records:
         """The records (those at or after `since`, µs since the epoch, when given)."""
@@ -86,17 +95,21 @@ def load(root: Path, found: bytes | None) -> Cached | None:
         return None
     data = cachefile.read(root / cachefile.CACHE_DIR / CACHE_FILE, found)
     try:
-        shape, files, rows, legacy, in_two, merged, columns, dropped = data
+        shape, files, rows, legacy, in_two, merged, columns, dropped, written, derived = data
         if shape != _SHAPE:
             return None
+        placed = {(ledger, key): (Placed(ledger, _row(row)), row) for ledger, key, row in rows}
         return Cached(
             [(name, bool(migrating)) for name, migrating in files],
-            {(ledger, key): Placed(ledger, _row(row)) for ledger, key, row in rows},
+            {rid: p for rid, (p, _) in placed.items()},
             {(ledger, key): _row(row) for ledger, key, row in legacy},
             {rid: list(names) for rid, names in in_two.items()},
             int(merged),
             Columns(columns),
             {(ledger, key) for ledger, key in dropped},
+            written is True,
+            _derived(derived),
+            {id(p.row): (p.row, row) for p, row in placed.values()},
         )
     except (TypeError, ValueError, IndexError, AttributeError, OverflowError):
         return None
@@ -106,30 +119,47 @@ def save(
     root: Path,
     found: bytes | None,
     files: list[tuple[str, bool]],
-    records: Records,
+    records: Records | Columns,
     legacy: Mapping[RowId, LedgerRow],
     rows: Mapping[RowId, Placed],
     in_two: Mapping[str, list[str]],
     merged: int,
     dropped: set[RowId],
+    derived: Mapping[str, Derived],
+    written: bool = False,
+    known: Cached | None = None,
 ) -> None:
-    """Store the ledgers as `store.load_ledgers` reads them from the files `found` names."""
+    """Store the ledgers as `store.load_ledgers` reads them from the files `found` names
+    (`written`: by sync, which has just written them canonically from these very records, kept
+    in canonical order; `known`: the cache they were read from, whose rows are stored as
+    they were)."""
+    stored = known.stored if known is not None else {}
     if found is None:
         return
     try:
         data = (
             _SHAPE,
             files,
-            [(p.ledger, rid[1], _row_data(p.row)) for rid, p in rows.items()],
+            [(p.ledger, rid[1], _stored(p.row, stored)) for rid, p in rows.items()],
             [(rid[0], rid[1], _row_data(row)) for rid, row in legacy.items()],
             dict(in_two),
             merged,
-            reccolumns.encode(records),
+            records.data() if isinstance(records, Columns) else reccolumns.encode(records),
             sorted(dropped),
+            written,
+            dict(derived),
         )
     except (TypeError, ValueError):  # a value of an unexpected kind: not cached
         return
     cachefile.write(root / cachefile.CACHE_DIR / CACHE_FILE, found, data)
+
+
+def _derived(data: Any) -> dict[str, Derived]:
+    if not isinstance(data, dict) or not all(
+        type(v) is tuple and len(v) == DERIVED_PARTS for v in data.values()
+    ):
+        raise TypeError("derived sums of another shape")
+    return data
 
 
 def _us(at: Any) -> int:
@@ -172,22 +202,33 @@ class _Codec:
         self.names = tuple(f.name for f in fields)
         codecs = [_CODECS.get(str(f.type)) for f in fields]
         self.ok = all(c is not None for c in codecs)
-        self.encoders = tuple(c[0] for c in codecs if c is not None)
-        self.decoders = tuple(c[1] for c in codecs if c is not None)
+        self.get = operator.attrgetter(*self.names)
+        # the fields stored other than as they are: (position, encoder, decoder)
+        self.special = [(i, c[0], c[1]) for i, c in enumerate(codecs) if c and c[0] is not _same]
         self.shape = (cls.__name__, tuple(str(f.type) for f in fields), self.names)
 
     def encode(self, obj: Any) -> tuple[Any, ...]:
         if not self.ok:
             raise TypeError(f"{self.cls.__name__} has a field of a kind not cached")
-        return tuple(e(getattr(obj, n)) for e, n in zip(self.encoders, self.names, strict=True))
+        values = list(self.get(obj))
+        for i, encode, _ in self.special:
+            values[i] = encode(values[i])
+        return tuple(values)
 
     def decode(self, data: tuple[Any, ...]) -> Any:
-        values = (d(v) for d, v in zip(self.decoders, data, strict=True))
+        values = list(data)
+        for i, _, decode in self.special:
+            values[i] = decode(values[i])
         return self.cls(**dict(zip(self.names, values, strict=True)))
 
 
 _ROWS = _Codec(LedgerRow)
-_SHAPE = (_ROWS.shape, reccolumns.SHAPE)
+_SHAPE = (_ROWS.shape, reccolumns.SHAPE, DERIVED_SHAPE)
+
+
+def _stored(row: LedgerRow, stored: dict[int, tuple[LedgerRow, tuple[Any, ...]]]) -> Any:
+    found = stored.get(id(row))
+    return found[1] if found is not None and found[0] is row else _row_data(row)
 
 
 def _row_data(row: LedgerRow) -> tuple[Any, ...]:

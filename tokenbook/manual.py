@@ -25,6 +25,7 @@ from tokenbook.errors import TokenbookError
 from tokenbook.events import Tokens
 from tokenbook.fileio import vault_lock
 from tokenbook.ledger import ITERATION
+from tokenbook.ledgerwrite import write_ledgers
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.records import Context
@@ -32,7 +33,6 @@ from tokenbook.records import Rec
 from tokenbook.records import record_id
 from tokenbook.render import render_all
 from tokenbook.store import load_ledgers
-from tokenbook.store import write_ledgers
 from tokenbook.vault import load_vault
 from tokenbook.vault import require_vault
 

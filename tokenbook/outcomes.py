@@ -26,7 +26,7 @@ from tokenbook.model import Vault
 from tokenbook.outcome_git import Git
 from tokenbook.outcome_git import Repo
 from tokenbook.outcome_git import valid_branch
-from tokenbook.records import Rec
+from tokenbook.records import from_micros
 from tokenbook.reports import Filter
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
@@ -94,19 +94,28 @@ def _day_kept(keep: Filter | None, day: date, project: str) -> bool:
     return keep.project is None or fnmatchcase(project, keep.project)
 
 
-Index = dict[str, tuple[list[Placed], list[tuple[Place, Rec]]]]
+# Per ledger: its rows, and where (and when) its responses were made; a time of None: a row
+# counts the response, so it is inside the ledger's span.
+Index = dict[str, tuple[list[Placed], list[tuple[Place, datetime | None]]]]
 
 
-def usage_index(ledgers: LedgerSet) -> Index:
+def usage_index(ledgers: LedgerSet, keep: Filter | None = None) -> Index:
     """Per ledger: its rows, and its responses with where their session's main thread worked
-    when they were made."""
-    where = contexts(r for _, r in ledgers.records.values())
+    when they were made (without `keep`, from what the tally keeps: `derived.py`)."""
     out: Index = {}
     for placed in ledgers.rows.values():
         out.setdefault(placed.ledger, ([], []))[0].append(placed)
+    if keep is None:
+        for _, counted, others in ledgers.derived.values():
+            for ledger, project, branch in counted:
+                out.setdefault(ledger, ([], []))[1].append(((project, branch), None))
+            for ledger, project, branch, at in others:
+                out.setdefault(ledger, ([], []))[1].append(((project, branch), from_micros(at)))
+        return out
+    where = contexts(r for _, r in ledgers.records.values())
     for rid, (ledger, rec) in ledgers.records.items():
         place = where.get(rid, (rec.ctx.project, rec.ctx.branch))
-        out.setdefault(ledger, ([], []))[1].append((place, rec))
+        out.setdefault(ledger, ([], []))[1].append((place, rec.at))
     return out
 
 
@@ -114,7 +123,7 @@ def bet_usage(
     ledgers: LedgerSet, bet: str, keep: Filter | None = None, index: Index | None = None
 ) -> Usage:
     """The places and span of a ledger's usage: its rows, and each response's own place."""
-    rows, recs = (usage_index(ledgers) if index is None else index).get(bet, ([], []))
+    rows, recs = (usage_index(ledgers, keep) if index is None else index).get(bet, ([], []))
     places: set[Place] = set()
     first = last = None
     for placed in rows:
@@ -125,10 +134,13 @@ def bet_usage(
         first = row.first if first is None else min(first, row.first)
         last = row.last if last is None else max(last, row.last)
     tz = ZoneInfo(ledgers.timezone)
-    for (project, branch), rec in recs:
-        if first is None or last is None or not first <= rec.at <= last:
+    for (project, branch), at in recs:
+        if at is None:
+            places.add((project, branch))
             continue
-        if _day_kept(keep, rec.at.astimezone(tz).date(), project):
+        if first is None or last is None or not first <= at <= last:
+            continue
+        if _day_kept(keep, at.astimezone(tz).date(), project):
             places.add((project, branch))
     return Usage(tuple(sorted(places)), first, last)
 
@@ -247,7 +259,7 @@ def outcomes_of(
     ledgers: LedgerSet, bets: Iterable[str], keep: Filter | None = None
 ) -> dict[str, Outcome]:
     """The outcome of each named ledger (`unassigned` belongs to no bet: no data)."""
-    git, index = Git(), usage_index(ledgers)
+    git, index = Git(), usage_index(ledgers, keep)
     out = {}
     for bet in bets:
         if bet == UNASSIGNED:

@@ -45,6 +45,8 @@ class Move:
 
 
 Moves = dict[tuple[str, str], Move]
+# Session → (project, branch, bets) of its ambiguous usage in `unassigned` (`standing`).
+Standing = dict[str, tuple[str, str, tuple[str, ...]]]
 Decide = Callable[[str, Rec | LedgerRow], str | None]
 
 
@@ -64,8 +66,8 @@ def place_new(ledgers: LedgerSet, new: list[Rec], attributor: Attributor) -> set
     places = contexts([*(r for _, r in ledgers.records.values()), *new])
     touched: set[str] = set()
     for rec in new:
-        key = history_key(row_key(rec, days))
-        bet = held.get(key) or bets(rec, places[rec.id])
+        bet = held.get(history_key(row_key(rec, days))) if held else None
+        bet = bet or bets(rec, places[rec.id])
         ledgers.place(rec, bet)
         touched.add(bet)
     ledgers.keep_places(places)  # the contexts of the records as they are now
@@ -99,6 +101,22 @@ def rule_decider(ledgers: LedgerSet, attributor: Attributor) -> Decide:
         return attributor.bet_for(item.session, item.date, item.project, item.branch)
 
     return decide
+
+
+def standing(ledgers: LedgerSet, attributor: Attributor, sessions: set[str]) -> Standing:
+    """What the next sync's claim on `unassigned` reports for these sessions if nothing of
+    theirs changes: the first ambiguous place of their unassigned responses in the order the
+    ledger cache keeps them (time, id), else of their migrated rows."""
+    fresh = Attributor(attributor.vault)
+    bets = _Bets(fresh, LocalDays(ledgers.timezone))
+    recs = [r for n, r in ledgers.records.values() if n == UNASSIGNED and r.ctx.session in sessions]
+    places = contexts(r for _, r in ledgers.records.values() if r.ctx.session in sessions)
+    for rec in sorted(recs, key=lambda r: (r.at, r.id)):
+        bets(rec, places[rec.id])
+    for (name, _), row in sorted(ledgers.legacy.items()):
+        if name == UNASSIGNED and row.session in sessions:
+            fresh.bet_for(row.session, row.date, row.project, row.branch)
+    return {s: (a.project, a.branch, a.bets) for s, a in fresh.ambiguous.items()}
 
 
 def explicit_decider(attributor: Attributor) -> Decide:

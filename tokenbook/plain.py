@@ -59,17 +59,26 @@ def _record(value: object) -> dict[str, Any]:
     """A dataclass's fields and properties; `Path` fields (the vault's location on this machine)
     are left out: a template has no use for them, and they must not land in a committed file."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(value):  # type: ignore[arg-type]
-        item = getattr(value, f.name)
+    fields, properties = _names(type(value))
+    for name in fields:
+        item = getattr(value, name)
         if not isinstance(item, PurePath):
-            out[f.name] = plain(item)
-    for name in _properties(type(value)):
+            out[name] = plain(item)
+    for name in properties:
         out[name] = plain(getattr(value, name))
     return out
 
 
-def _properties(cls: type) -> list[str]:
-    names: list[str] = []
-    for klass in reversed(cls.__mro__):
-        names.extend(n for n, v in vars(klass).items() if isinstance(v, property))
-    return sorted(set(names))
+_NAMES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A dataclass's field names, and its properties' (found once per class)."""
+    found = _NAMES.get(cls)
+    if found is None:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            names.extend(n for n, v in vars(klass).items() if isinstance(v, property))
+        fields = tuple(f.name for f in dataclasses.fields(cls))
+        found = _NAMES[cls] = (fields, tuple(sorted(set(names))))
+    return found

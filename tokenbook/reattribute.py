@@ -15,13 +15,13 @@ from tokenbook.attribution import Attributor
 from tokenbook.crossings import crossed_by_write
 from tokenbook.crossings import known_before
 from tokenbook.fileio import vault_lock
+from tokenbook.ledgerwrite import write_ledgers
 from tokenbook.placement import Move
 from tokenbook.placement import move
 from tokenbook.placement import rule_decider
 from tokenbook.placement import touched_by
 from tokenbook.render import render_all
 from tokenbook.store import load_ledgers
-from tokenbook.store import write_ledgers
 from tokenbook.vault import load_vault
 from tokenbook.vault import require_vault
 

@@ -79,7 +79,10 @@ def _mtime(path: Path) -> float | None:
 def environment(
     root: Path, shipped: Path, filters: dict[str, Callable[..., Any]]
 ) -> PlainEnvironment:
-    """The vault's own `templates/` first, then the shipped ones."""
+    """The vault's own `templates/` first, then the shipped ones; compiled templates are kept
+    in the vault's cache (`jinjacache`: only ever loaded from files this machine wrote)."""
+    from tokenbook.jinjacache import template_cache
+
     env = PlainEnvironment(
         loader=jinja2.ChoiceLoader([VaultTemplates(root), jinja2.FileSystemLoader(str(shipped))]),
         undefined=jinja2.StrictUndefined,
@@ -87,6 +90,7 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        bytecode_cache=template_cache(root, "immutable plain sandbox, strict, trim and lstrip"),
     )
     env.filters |= filters
     return env

@@ -20,8 +20,8 @@ from typing import Any
 from tokenbook import ledgercache
 from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
+from tokenbook.derived import Derived
 from tokenbook.errors import VaultError
-from tokenbook.fileio import write_if_changed
 from tokenbook.grouping import event_key
 from tokenbook.grouping import group_events
 from tokenbook.ledger import Key
@@ -49,7 +49,6 @@ __all__ = [
     "group_events",
     "load_ledgers",
     "read_ledgers",
-    "write_ledgers",
 ]
 
 
@@ -63,6 +62,7 @@ class LedgerSet:
     _records: Records | None  # see `records`
     legacy: dict[RowId, LedgerRow]  # migrated format-1 rows still standing
     rows: dict[RowId, Placed] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)  # per session, with the rows
     dropped: set[RowId] = field(default_factory=set)  # migrated rows that records replace
     in_two: dict[str, list[str]] = field(default_factory=dict)  # id → ledgers (after a merge)
     merged: int = 0  # repeated record lines joined on reading (union merges)
@@ -94,7 +94,8 @@ class LedgerSet:
         return {rid: found for rid, found in self.records.items() if found[1].at >= at}
 
     def retally(self) -> None:
-        self.rows, gone = tally(self.records, self.legacy, self.timezone, self.places())
+        found = tally(self.records, self.legacy, self.timezone, self.places(), self.dropped)
+        self.rows, gone, self.derived = found
         self.dropped |= gone
 
     def places(self) -> dict[str, Place]:
@@ -120,6 +121,17 @@ class LedgerSet:
     def records_of(self, name: str) -> list[Rec]:
         return [r for ledger, r in self.records.values() if ledger == name]
 
+    @property
+    def cached(self) -> ledgercache.Cached | None:
+        """What the ledger cache held, when the ledgers were read from it."""
+        return self._cached
+
+    def set_columns(self, columns: Columns) -> None:
+        """The records, changed by a sync that touched a few sessions (`delta.py`)."""
+        assert self._records is None
+        assert self._cached is not None
+        self._cached.columns, self._places = columns, None
+
     def keep_places(self, places: dict[str, Place]) -> None:
         """The contexts of the records as they are now (computed by the caller)."""
         self._places = places
@@ -128,6 +140,11 @@ class LedgerSet:
         known = self.records.get(rec.id)
         if known is None or known[1] is not rec:
             self._places = None
+        self.records[rec.id] = (ledger, rec)
+
+    def relabel(self, rec: Rec, ledger: str) -> None:
+        """`place` a record whose labels alone changed (command, skill, run kind, agent type):
+        where its session worked stays as it was."""
         self.records[rec.id] = (ledger, rec)
 
     def duplicates(self) -> int:
@@ -150,7 +167,10 @@ def load_ledgers(
     if found is not None:
         return _from_cache(root, timezone, found)
     ledgers = _parse_all(root, timezone, explicit)
-    ledgercache.save(root, key, *_cache_data(ledgers))
+    files, legacy, rows, in_two, merged, dropped, derived = _cache_data(ledgers)
+    ledgercache.save(
+        root, key, files, ledgers.records, legacy, rows, in_two, merged, dropped, derived
+    )
     return ledgers
 
 
@@ -158,18 +178,28 @@ def save_cache(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None:
     """Cache the ledgers `sync` just wrote (it wrote every ledger whose records or rows changed,
     and all of them when a merge left a response twice): the next command need not read them."""
     key = ledgercache.key(ledgers.root, ledgers.timezone, explicit)
-    records = sorted(ledgers.records.items(), key=lambda kv: (kv[1][0], kv[1][1].at, kv[0]))
-    files, _, legacy, rows, *_ = _cache_data(ledgers)
+    columns = ledgers.columns()  # a sync that touched a few sessions patched them in order
+    records: Records | Columns = (
+        columns
+        if columns is not None
+        else dict(sorted(ledgers.records.items(), key=lambda kv: (kv[1][0], kv[1][1].at, kv[0])))
+    )
+    files, legacy, rows = _cache_data(ledgers)[:3]
     folder = ledgers.root / LEDGER_DIR
     files = [(n, migrating and not (folder / f"{n}.tsv").exists()) for n, migrating in files]
     # Written: no line repeats, no response is in two files, no migrated row is superseded.
-    ledgercache.save(ledgers.root, key, files, dict(records), legacy, rows, {}, 0, set())
+    derived = ledgers.derived
+    known = ledgers.cached
+    ledgercache.save(
+        ledgers.root, key, files, records, legacy, rows, {}, 0, set(), derived, True, known
+    )
 
 
 def _from_cache(root: Path, timezone: str, found: ledgercache.Cached) -> LedgerSet:
     files = {name: LedgerFiles(name, format1=migrating) for name, migrating in found.files}
     ledgers = LedgerSet(root, timezone, files, None, found.legacy, found.rows)
     ledgers.in_two, ledgers.merged, ledgers._cached = found.in_two, found.merged, found
+    ledgers.derived = found.derived
     ledgers.dropped = found.dropped
     return ledgers
 
@@ -180,7 +210,8 @@ def _cache_data(ledgers: LedgerSet) -> tuple[Any, ...]:
     files = [(n, ledgers.files[n].migrating) for n in names if n in ledgers.files]
     legacy = dict(sorted(ledgers.legacy.items()))
     rows, in_two, merged = ledgers.rows, ledgers.in_two, ledgers.merged
-    return files, ledgers.records, legacy, rows, in_two, merged, ledgers.dropped
+    dropped, derived = ledgers.dropped, ledgers.derived
+    return files, legacy, rows, in_two, merged, dropped, derived
 
 
 def _parse_all(root: Path, timezone: str, explicit: Mapping[str, str]) -> LedgerSet:
@@ -237,34 +268,3 @@ def _one_legacy_per_key(ledgers: LedgerSet, explicit: Mapping[str, str]) -> None
         for rid in rids:
             if rid != keep:
                 del ledgers.legacy[rid]
-
-
-def write_ledgers(ledgers: LedgerSet, names: Iterable[str]) -> list[str]:
-    """Rewrite the named ledgers (records and summary) canonically; return those that changed.
-    Migrated rows that records replace are dropped here."""
-    from tokenbook.recordfile import format_records  # the writers: only when writing
-    from tokenbook.summary import format_summary
-
-    for rid in ledgers.dropped:
-        ledgers.legacy.pop(rid, None)
-    ledgers.dropped.clear()
-    by_ledger = ledgers.by_ledger()
-    records: dict[str, list[Rec]] = {}
-    for name, rec in ledgers.records.values():
-        records.setdefault(name, []).append(rec)
-    legacy: dict[str, list[LedgerRow]] = {}
-    for (name, _), row in ledgers.legacy.items():
-        legacy.setdefault(name, []).append(row)
-    folder = ledgers.root / LEDGER_DIR
-    chosen = sorted(set(names))
-    files = []  # every text made before any is written: a kill leaves no ledger half-written
-    for name in chosen:
-        text = format_records(records.get(name, []), legacy.get(name, []))
-        summary = format_summary(name, ledgers.timezone, by_ledger.get(name, []))
-        files += [(folder / f"{name}.tsv", text), (folder / f"{name}.md", summary)]
-        ledgers.files.setdefault(name, LedgerFiles(name))
-    # One file at a time (a failed write names its file and leaves the others as they were);
-    # a kill between a records file and its summary leaves a stale summary, which `check` warns
-    # about and the next sync rewrites.
-    changed = [write_if_changed(path, text) for path, text in files]
-    return [name for i, name in enumerate(chosen) if changed[2 * i] or changed[2 * i + 1]]

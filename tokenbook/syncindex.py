@@ -52,6 +52,7 @@ class Index:
         "rendered",
         "resolution",
         "responses",
+        "standing",
         "timezone",
         "unpriced",
         "vault",
@@ -72,6 +73,7 @@ class Index:
         metas: dict[str, Stat] | None = None,
         responses: int = 0,
         resolution: tuple[Any, ...] | None = None,
+        standing: dict[str, tuple[str, str, tuple[str, ...]]] | None = None,
     ) -> None:
         self.timezone = timezone
         self.files = files if files is not None else {}
@@ -90,6 +92,9 @@ class Index:
         self.responses = responses  # what the ledgers counted after the last sync
         # How the last sync's command found its log folders (see `noop.py`), None: unknown.
         self.resolution = resolution
+        # Per session, what a claim on `unassigned` reports while its records stay as they are
+        # (`placement.standing`); None: not known, so the next sync places every record.
+        self.standing = standing
 
     def dump(self) -> bytes:
         data = marshal.dumps(tuple(getattr(self, name) for name in _ORDER))
@@ -110,6 +115,7 @@ _ORDER = (
     "metas",
     "responses",
     "resolution",
+    "standing",
 )
 
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
+from tokenbook.derived import Derived
+from tokenbook.derived import derive
 from tokenbook.events import Tokens
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
@@ -90,9 +93,12 @@ def tally(
     legacy: Mapping[RowId, LedgerRow],
     timezone: str,
     places: Mapping[str, Place] | None = None,
-) -> tuple[dict[RowId, Placed], set[RowId]]:
-    """Every ledger row, and the migrated rows that records replace (to drop on writing).
-    `places`: `attribution.contexts` of the records, when known already."""
+    dropped: Set[RowId] = frozenset(),
+) -> tuple[dict[RowId, Placed], set[RowId], dict[str, Derived]]:
+    """Every ledger row, the migrated rows that records replace (to drop on writing), and what
+    the dashboard takes from the records per session (`derived.py`). `places`:
+    `attribution.contexts` of the records, when known already; `dropped`: migrated rows
+    dropped before."""
     tz = LocalDays(timezone)
     recs = counted(r for _, r in placed.values())
     keyed = [(row_key(r, tz), r) for r in recs]
@@ -102,11 +108,16 @@ def tally(
         per_key[hk] = per_key.get(hk, 0) + 1
     gone = superseded(legacy, per_key)
     held = {history_key(rid[1]) for rid in legacy if rid not in gone}
+    # `actions.labelled` leaves out the records of a migrated row's very key
+    exact = {rid[1] for rid in legacy if rid not in gone and rid not in dropped}
     if places is None:
         places = contexts(r for _, r in placed.values())
+    flags = [
+        (key, r, not held or history_key(key) not in held, key not in exact) for key, r in keyed
+    ]
     sums: dict[RowId, _Sum] = {}
-    for key, r in keyed:
-        if held and history_key(key) in held:
+    for key, r, in_row, _ in flags:
+        if not in_row:
             continue
         rid = (placed[r.id][0], key)
         known = sums.get(rid)
@@ -118,7 +129,8 @@ def tally(
     for rid, row in legacy.items():
         if rid not in gone:
             found[rid] = Placed(rid[0], row)
-    return {rid: found[rid] for rid in sorted(found)}, gone
+    rows = {rid: found[rid] for rid in sorted(found)}
+    return rows, gone, derive(list(placed.values()), flags, places)
 
 
 class _Sum:

@@ -10,10 +10,8 @@ fails, this process reads its share itself. Big reads use the typed decoder
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
-import signal
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +20,9 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from tokenbook import forked
 from tokenbook.events import LimitEvent
+from tokenbook.forked import in_two
 from tokenbook.sources.claude_reader import EPOCH
 from tokenbook.sources.claude_reader import micros
 from tokenbook.sources.claude_records import Record
@@ -65,7 +65,7 @@ def read_jobs(
     what the amount of bytes makes worth it."""
     todo = sum(max(0, sizes.get(p, 0) - start) for p, start, _ in jobs)
     decide = _decider(todo >= FAST_BYTES if fast is None else fast)
-    cores = _cores() if cores is None else cores
+    cores = forked.cores() if cores is None else cores
     if cores < 2 or todo < PARALLEL_BYTES or len(jobs) < 2 or not hasattr(os, "fork"):
         return _share(list(jobs), decide, _Reporter(progress, todo, len(jobs), todo, len(jobs)))
     mine, theirs = _split(jobs, sizes)
@@ -86,13 +86,6 @@ def _decider(fast: bool) -> Decide | None:
     from tokenbook.sources.claude_fast import decide
 
     return decide
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _split(jobs: Sequence[Job], sizes: dict[str, int]) -> tuple[list[Job], list[Job]]:
@@ -142,31 +135,8 @@ def _in_two(
     theirs: list[Job], decide: Decide | None, own: Callable[[], Scanned]
 ) -> tuple[Scanned, Scanned]:
     """Read `theirs` in a forked child while `own()` runs here; (theirs, own)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: read, send one blob, leave without running any cleanup
-        code = 1
-        try:
-            os.close(r)
-            with os.fdopen(w, "wb") as f:
-                f.write(marshal.dumps(_pack(_share(theirs, decide, lambda _: None))))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    done = False
-    try:
-        mine = own()
-        with os.fdopen(r, "rb") as f:
-            blob = f.read()
-        status = os.waitpid(pid, 0)[1]
-        done = True
-        other = _unpack(blob) if status == 0 else None
-    finally:
-        if not done:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+    blob, mine = in_two(lambda: marshal.dumps(_pack(_share(theirs, decide, lambda _: None))), own)
+    other = _unpack(blob) if blob is not None else None
     if other is None:  # the child failed: read its share here
         other = _share(theirs, decide, lambda _: None)
     return other, mine
