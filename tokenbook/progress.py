@@ -45,7 +45,7 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
     book = PriceBook(vault)
     by_ledger = ledgers.by_ledger()
     known = {v.id: v for v in dash.bets}
-    yields = bought_lines(ledgers, [known.get(b.id) for b in vault.bets])
+    yields = bought_lines(dash)
     out = []
     for bet in vault.bets:
         rows = by_ledger.get(bet.id, [])
@@ -71,12 +71,11 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
     return out
 
 
-def bought_lines(ledgers: LedgerSet, views: list[BetView | None]) -> dict[str, str]:
+def bought_lines(dash: Dashboard) -> dict[str, str]:
+    """What each bet's usage bought, as one line (from `dash.yields`)."""
     from tokenbook.outcome_text import yield_line
-    from tokenbook.status import bet_yields
 
-    yields = bet_yields(ledgers, [v for v in views if v is not None])
-    return {bet: yield_line(y) for bet, y in yields.items()}
+    return {bet: yield_line(y) for bet, y in dash.yields.items()}
 
 
 def _pace(p: ProgressView) -> None:

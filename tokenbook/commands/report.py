@@ -16,7 +16,6 @@ from tokenbook import actions
 from tokenbook.actions import build_labelled
 from tokenbook.attribution import Attributor
 from tokenbook.blocks import build_blocks
-from tokenbook.blocks import entries
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import parse_day
@@ -177,8 +176,9 @@ def _terminal() -> tuple[int, bool]:
 def _blocks(
     args: argparse.Namespace, vault: Vault, ledgers: LedgerSet, book: PriceBook, keep: Filter
 ) -> tuple[dict[str, Any], str]:
+    from tokenbook.blockcut import cut
     from tokenbook.commands.common import log_dirs
-    from tokenbook.logview import log_events
+    from tokenbook.logview import log_responses
     from tokenbook.noop import known_dirs
 
     if args.order:
@@ -187,9 +187,8 @@ def _blocks(
     root = vault.root
     dirs = known_dirs(str(root), [str(p) for p in args.logs])
     found = [Path(d) for d in dirs] if dirs is not None else log_dirs(args.logs, root)
-    events = log_events(root, found, ledgers)
-    items = entries(ledgers, events, Attributor(vault))
-    blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
+    usage = cut(log_responses(root, found, ledgers), ledgers, Attributor(vault))
+    blocks = build_blocks(usage, book, keep, now, vault.settings.timezone)
     if args.json:
         return blocks_json(blocks), ""
     from tokenbook.tables import blocks_table
