@@ -42,7 +42,7 @@ def log_events(
     when given), in time order, an object each (`log_responses` makes none)."""
     peeked = _peek(root, dirs)
     every, mains = ledgers.record_ids()
-    if peeked is None or peeked[1] - every:  # a log holds a record the ledgers do not
+    if peeked is None or _lost(peeked, every):
         return _read_all(dirs, since)
     update, held, tail = peeked
     main = {message_of(rid) for rid in held & mains}
@@ -76,7 +76,7 @@ def log_responses(
     update, held, tail = peeked
     arrays = RecordArrays(columns, update.agents)
     every = set(arrays.ids)
-    if held - every:
+    if _lost(peeked, every):
         return from_events(_read_all(dirs, since))
     start = _us(since)
     found = _found(tail.keys(), columns.records(start, only=set(tail)), tail, every)
@@ -95,6 +95,13 @@ def _peek(root: Path, dirs: Sequence[Path]) -> tuple[Update, set[str], dict[str,
     update, held = cache.peek(dirs)
     tail = {update.ids[k]: to_rec(k, r, update.agents) for k, r in update.records.items()}
     return update, held, tail
+
+
+def _lost(peeked: tuple[Update, set[str], dict[str, Rec]], every: set[str]) -> bool:
+    """Whether a log holds, in the bytes the last sync read, a record the ledgers do not (they
+    lost it): then the logs are read whole. (The unsynced bytes' records are not in them yet.)"""
+    _, held, tail = peeked
+    return bool(held.difference(tail, every))
 
 
 def _found(
