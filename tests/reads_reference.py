@@ -25,10 +25,12 @@ from tokenbook.blocks import burn_rate
 from tokenbook.blocks import floor_hour
 from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
+from tokenbook.ledger import TOKEN_COLUMNS
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
 from tokenbook.localdays import LocalDays
 from tokenbook.logcolumns import Responses
+from tokenbook.model import ModelPrice
 from tokenbook.model import Vault
 from tokenbook.money import Money
 from tokenbook.plans import _priced
@@ -42,6 +44,9 @@ from tokenbook.store import Placed
 from tokenbook.store import group_events
 from tokenbook.tally import band_of
 from tokenbook.tally import history_key
+from tokenbook.whatif import Repriced
+from tokenbook.whatif import Term
+from tokenbook.whatif import _terms
 
 
 class Entry(NamedTuple):
@@ -274,3 +279,29 @@ def window_usage(vault: Vault, r: Responses, start: datetime, now: datetime) -> 
     inside = [e for e in events_of(r) if start <= e.at <= now]
     rows = [g.row for g in group_events(inside, vault.settings.timezone).values()]
     return _priced(vault, [(row, Decimal(1)) for row in rows])
+
+
+def reprice(vault: Vault, rows: Iterable[LedgerRow], target: ModelPrice) -> Repriced:
+    """`whatif.reprice` row by row."""
+    actual = PriceBook(vault)
+    other = PriceBook(replace(vault, models=(target,)))
+    as_target = target.patterns[0]
+    out = Repriced(model=target, terms={k: Term(k) for k in (*TOKEN_COLUMNS, "web_search")})
+    for row in rows:
+        priced = actual.price(row)
+        if priced.usd is None:
+            out.actual_unpriced.add(priced.unpriced)
+            out.actual_unpriced_models.add(row.model)
+            out.actual_unpriced_tokens += row.tokens.total
+            continue
+        terms, missing = _terms(other, replace(row, model=as_target))
+        if missing:
+            out.unpriced.add(missing)
+            out.unpriced_tokens += row.tokens.total
+            continue
+        out.rows += 1
+        out.actual_usd += priced.usd
+        for kind, (n, usd) in terms.items():
+            out.terms[kind].tokens += n
+            out.terms[kind].usd += usd
+    return out

@@ -32,6 +32,9 @@ from tokenbook.logcolumns import Responses
 from tokenbook.logcolumns import from_events
 from tokenbook.sources import claude_code
 from tokenbook.store import LedgerSet
+from tokenbook.store import load_ledgers
+from tokenbook.vault import load_vault
+from tokenbook.whatif import reprice
 
 NOWS = ("2026-11-05T10:00:00Z", "2026-11-09T17:30:00Z", "2026-11-30T12:00:00Z")
 
@@ -176,3 +179,13 @@ def _at(text: str) -> Any:
     from datetime import datetime
 
     return datetime.fromisoformat(text)
+
+
+def test_repricing_sums_rows_that_prices_cannot_tell_apart(capsys, synced):
+    """`whatif.reprice` (the dashboard's cheaper-model tip) prices sums of rows once: the same
+    figures as row by row, for every ledger and every model."""
+    vault = load_vault(synced[0])
+    by_ledger = load_ledgers(vault).by_ledger()
+    for rows in by_ledger.values():
+        for target in vault.models:
+            assert reprice(vault, rows, target) == reads_reference.reprice(vault, rows, target)

@@ -30,6 +30,7 @@ from tokenbook.pace import Daily
 from tokenbook.pace import Pace
 from tokenbook.pace import pace
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.reports import Usage
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
@@ -223,7 +224,7 @@ def build_dashboard(
     """The dashboard as of `as_of` (`status`: today), by default the latest usage day.
     `extras`: the sections only the dashboard file shows (`dash_extras.add_sections`); `status`
     needs the cycle, the bets, their pace and what their usage bought."""
-    book = PriceBook(vault)
+    book = book_for(vault)
     what = "today" if as_of else "the latest usage day"
     as_of = as_of or latest_day(ledgers)
     cycle = pick_cycle(vault, as_of)
@@ -231,13 +232,8 @@ def build_dashboard(
     if as_of is not None:
         dash.cycle_warning = cycle_warning(vault, as_of, what=what, relative=True)
     by_ledger = ledgers.by_ledger()
-    for placed in ledgers.rows.values():
-        dash.all_time.add(placed.row, book)
     in_cycle = [p for p in ledgers.rows.values() if cycle is None or cycle.contains(p.row.date)]
     _bets(dash, by_ledger, book, in_cycle)
-    dash.unassigned = bet_view(
-        vault, None, UNASSIGNED, [p.row for p in in_cycle if p.ledger == UNASSIGNED], book
-    )
     for p in in_cycle:
         dash.used.add(p.row, book)
     dash.used_tokens = dash.used.budget_tokens(vault.settings.budget_kinds)
@@ -246,6 +242,10 @@ def build_dashboard(
     if cycle is not None and as_of is not None:
         _pace(dash, cycle, as_of, [p.row for p in in_cycle], book)
     if extras:
+        for placed in ledgers.rows.values():
+            dash.all_time.add(placed.row, book)
+        unassigned = [p.row for p in in_cycle if p.ledger == UNASSIGNED]
+        dash.unassigned = bet_view(vault, None, UNASSIGNED, unassigned, book)
         add_sections(dash, ledgers, book, in_cycle)
     return dash
 

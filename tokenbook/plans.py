@@ -28,7 +28,7 @@ from tokenbook.model import PlanWindow
 from tokenbook.model import Vault
 from tokenbook.money import Money
 from tokenbook.money import unpriced
-from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.rowsums import by_price
 from tokenbook.rowsums import summed
 
@@ -118,7 +118,7 @@ def _from_rows(
 def _priced(vault: Vault, parts: list[tuple[LedgerRow, Decimal]]) -> tuple[int, Money]:
     """Budget tokens and money of each row's `share`; a row with no price adds its tokens to
     the unpriced part, never $0."""
-    book = PriceBook(vault)
+    book = book_for(vault)
     tokens, money = Decimal(0), Money()
     for row, share in parts:
         tokens += _budget(row, vault.settings.budget_kinds) * share

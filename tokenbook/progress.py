@@ -14,10 +14,12 @@ from tokenbook.dashboard import BetView
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import bet_view
 from tokenbook.dashboard import cycle_href
+from tokenbook.ledger import LedgerRow
 from tokenbook.model import Bet
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.store import LedgerSet
 
 WARN_AT = Decimal(80)
@@ -41,8 +43,11 @@ class ProgressView:
     bought: str = ""  # what the usage bought so far, from git (`docs/outcomes.md`)
 
 
-def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[ProgressView]:
-    book = PriceBook(vault)
+def build_progress(
+    vault: Vault, ledgers: LedgerSet, dash: Dashboard, *, sessions: bool = True
+) -> list[ProgressView]:
+    """Each bet's progress; `sessions`: with its sessions' usage (the progress file's table)."""
+    book = book_for(vault)
     by_ledger = ledgers.by_ledger()
     known = {v.id: v for v in dash.bets}
     yields = bought_lines(dash)
@@ -62,13 +67,18 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
         _pace(p)
         p.bought = yields.get(bet.id, "")
         p.warnings.extend(view.warnings)
-        sessions: dict[str, Line] = {}
-        for row in rows:
-            line = sessions.setdefault(row.session, Line(row.session, extra=row.date.isoformat()))
-            line.usage.add(row, book)
-        p.sessions = sorted(sessions.values(), key=lambda ln: (ln.extra, ln.label))
+        if sessions:
+            p.sessions = _sessions(rows, book)
         out.append(p)
     return out
+
+
+def _sessions(rows: list[LedgerRow], book: PriceBook) -> list[Line]:
+    found: dict[str, Line] = {}
+    for row in rows:
+        line = found.setdefault(row.session, Line(row.session, extra=row.date.isoformat()))
+        line.usage.add(row, book)
+    return sorted(found.values(), key=lambda ln: (ln.extra, ln.label))
 
 
 def bought_lines(dash: Dashboard) -> dict[str, str]:

@@ -36,6 +36,7 @@ from tokenbook.pace import Pace
 from tokenbook.plans import WindowUsage
 from tokenbook.plans import plan_usage
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
 from tokenbook.reports import Usage
@@ -78,9 +79,9 @@ def build_status(
     limits: list[LimitRecord] | None = None,
 ) -> Status:
     dash = build_dashboard(vault, ledgers, as_of, extras=False)
-    progress = {p.bet.id: p for p in build_progress(vault, ledgers, dash)}
+    progress = {p.bet.id: p for p in build_progress(vault, ledgers, dash, sessions=False)}
     rows = [p.row for p in ledgers.rows.values()]
-    book = PriceBook(vault)
+    book = book_for(vault)
     by_ledger = ledgers.by_ledger()
     burns = {b.id: window_money(by_ledger.get(b.id, []), book, b.pace) for b in dash.bets}
     windows = plan_usage(vault, rows, now, responses)
