@@ -2,7 +2,9 @@
 
 `render_all` writes `<vault>/.tokenbook-cache/summary.json` (git-ignored, disposable) after every
 render; `status_line` reads it, finds the bet the running session counts toward and prints its
-share of the appetite. This module imports nothing heavy, so the command answers in milliseconds.
+share of the appetite. This module imports nothing heavy, so the command answers in milliseconds:
+the line's own path takes folders as strings (`pathlib` and `re` cost more than the answer), and
+the guard's modules load only when a session budget can apply.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ import json
 import os
 from datetime import UTC
 from datetime import timedelta
-from fnmatch import fnmatchcase
-from pathlib import Path
 
 TYPE_CHECKING = False  # `typing`, `dataclasses` and `decimal` cost more than the whole answer
 if TYPE_CHECKING:
@@ -20,10 +20,13 @@ if TYPE_CHECKING:
     from datetime import date
     from datetime import datetime
     from decimal import Decimal
+    from pathlib import Path
     from typing import Any
 
     from tokenbook.model import Bet
     from tokenbook.model import Vault
+
+    Folder = str | os.PathLike[str]
 
 UNASSIGNED = "unassigned"  # tokenbook.model.UNASSIGNED
 CACHE_DIR = ".tokenbook-cache"
@@ -35,8 +38,14 @@ FALLBACK = "tokenbook: status unavailable"
 
 
 def config_dir(env: Mapping[str, str], home: Path) -> Path:
-    base = env.get("XDG_CONFIG_HOME") or str(home / ".config")
-    return Path(base) / "tokenbook"
+    from pathlib import Path
+
+    return Path(_config_dir(env, home))
+
+
+def _config_dir(env: Mapping[str, str], home: Folder) -> str:
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    return os.path.join(base, "tokenbook")
 
 
 def recorded_vault_file(env: Mapping[str, str], home: Path) -> Path:
@@ -46,15 +55,24 @@ def recorded_vault_file(env: Mapping[str, str], home: Path) -> Path:
 
 def find_vault(arg: Path | None, env: Mapping[str, str], home: Path) -> Path | None:
     """`--vault`, else `$TOKENBOOK_VAULT`, else the vault `hook install` recorded."""
+    from pathlib import Path
+
+    found = find_root(arg, env, home)
+    return None if found is None else Path(found)
+
+
+def find_root(arg: Folder | None, env: Mapping[str, str], home: Folder) -> Folder | None:
+    """`find_vault` without `pathlib`: the folder as given."""
     if arg is not None:
         return arg
     if env.get("TOKENBOOK_VAULT"):
-        return Path(env["TOKENBOOK_VAULT"])
+        return env["TOKENBOOK_VAULT"]
     try:
-        text = recorded_vault_file(env, home).read_text(encoding="utf-8").strip()
-    except OSError:
+        with open(os.path.join(_config_dir(env, home), "vault"), encoding="utf-8") as f:
+            text = f.read().strip()
+    except (OSError, UnicodeDecodeError):
         return None
-    return Path(text) if text else None
+    return text or None
 
 
 # ------------------------------------------------------------------------------------ summary
@@ -130,8 +148,9 @@ def summary_text(summary: Mapping[str, Any]) -> str:
     return json.dumps(summary, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def read_summary(root: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((root / SUMMARY).read_text(encoding="utf-8"))
+def read_summary(root: Folder) -> dict[str, Any]:
+    with open(os.path.join(root, SUMMARY), encoding="utf-8") as f:
+        data: dict[str, Any] = json.loads(f.read())
     if data.get("format") != SUMMARY_FORMAT:
         raise ValueError("summary of another tokenbook version; run tokenbook render")
     return data
@@ -163,6 +182,8 @@ def _claims(
     span = cycles.get(bet["cycle"])
     if bet["status"] != "active" or span is None or not span[0] <= day <= span[1]:
         return False
+    from fnmatch import fnmatchcase  # only for a session no ledger knows: it loads `re`
+
     return any(
         (r["project"] is None or fnmatchcase(project, r["project"]))
         and (r["branch"] is None or fnmatchcase(branch, r["branch"]))
@@ -178,20 +199,37 @@ def local_day(now: datetime, timezone: str) -> str:
     return now.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
-def git_branch(cwd: Path) -> str:
+def git_branch(cwd: Folder) -> str:
     """The checked-out branch from `.git/HEAD` (no subprocess); '' when unknown or detached."""
-    for folder in (cwd, *cwd.parents):
-        dot_git = folder / ".git"
+    for folder in _and_parents(os.fspath(cwd)):
+        dot_git = os.path.join(folder, ".git")
         try:
-            if dot_git.is_file():  # a worktree or submodule: `gitdir: <path>`
-                text = dot_git.read_text(encoding="utf-8").strip()
-                dot_git = (folder / text.removeprefix("gitdir:").strip()).resolve()
-            if dot_git.is_dir():
-                head = (dot_git / "HEAD").read_text(encoding="utf-8").strip()
+            if os.path.isfile(dot_git):  # a worktree or submodule: `gitdir: <path>`
+                text = _read(dot_git).strip()
+                dot_git = os.path.realpath(
+                    os.path.join(folder, text.removeprefix("gitdir:").strip())
+                )
+            if os.path.isdir(dot_git):
+                head = _read(os.path.join(dot_git, "HEAD")).strip()
                 return head.removeprefix("ref: refs/heads/") if head.startswith("ref:") else ""
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return ""
     return ""
+
+
+def _and_parents(folder: str) -> list[str]:
+    """The folder and each folder above it, by name (as `Path.parents`: `..` stays)."""
+    out = [folder]
+    while (up := os.path.dirname(out[-1].rstrip("/") or "/")) not in ("", out[-1]):
+        out.append(up)
+    if not os.path.isabs(folder) and out[-1] != ".":
+        out.append(".")
+    return out
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def _text(value: Any) -> str:
@@ -212,7 +250,7 @@ def session_bet(summary: Mapping[str, Any], payload: Mapping[str, Any], now: dat
     if isinstance(known, str):
         return known
     day = local_day(now, summary["timezone"])
-    branch = git_branch(Path(cwd)) if cwd else ""
+    branch = git_branch(cwd) if cwd else ""
     return attribute(summary, session, day, cwd, branch)
 
 
@@ -275,8 +313,16 @@ def _short(value: int | None) -> str:
     return str(value)
 
 
+def _budgeted(summary: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """Whether a session budget can apply (else `guard.session_part` is ''): some bet or cycle
+    has one, and Claude Code named the session's transcript."""
+    if not _text(payload.get("transcript_path")):
+        return False
+    return any(x.get("session_budget") for x in (*summary["bets"], *summary["cycles"]))
+
+
 def status_line(
-    stdin_text: str, root: Path | None, now: datetime, env: Mapping[str, str] = os.environ
+    stdin_text: str, root: Folder | None, now: datetime, env: Mapping[str, str] = os.environ
 ) -> str:
     """Never raises: any problem gives a short fallback line naming it."""
     try:
@@ -285,16 +331,22 @@ def status_line(
         try:
             summary = read_summary(root)
         except FileNotFoundError:
-            return f"{FALLBACK} (no summary yet: run tokenbook sync --vault {root})"
+            from pathlib import Path  # the folder as `Path` prints it
+
+            return f"{FALLBACK} (no summary yet: run tokenbook sync --vault {Path(root)})"
         payload = json.loads(stdin_text) if stdin_text.strip() else {}
         if not isinstance(payload, dict):
             payload = {}
         bet_id = session_bet(summary, payload, now)
         ansi = not env.get("NO_COLOR")
         line = format_line(summary, bet_id, _windows(payload), ansi)
+        if not _budgeted(summary, payload):
+            return line
+        from pathlib import Path
+
         from tokenbook.guard import session_part  # '' unless a session budget applies
 
-        part = session_part(summary, bet_id, payload, root, now)
+        part = session_part(summary, bet_id, payload, Path(root), now)
         return f"{line} · {part}" if part else line
     except Exception as e:  # the status line must never crash Claude Code's footer
         return f"{FALLBACK} ({type(e).__name__})"
