@@ -16,7 +16,6 @@ from tokenbook.cycles import cycle_warning
 from tokenbook.daily import daily_totals
 from tokenbook.daily import typical_warnings
 from tokenbook.daily import window_unpriced
-from tokenbook.dash_extras import add_sections
 from tokenbook.ledger import ITERATION
 from tokenbook.ledger import MANUAL_SOURCE
 from tokenbook.ledger import LedgerRow
@@ -246,6 +245,8 @@ def build_dashboard(
             dash.all_time.add(placed.row, book)
         unassigned = [p.row for p in in_cycle if p.ledger == UNASSIGNED]
         dash.unassigned = bet_view(vault, None, UNASSIGNED, unassigned, book)
+        from tokenbook.dash_extras import add_sections  # `status` loads none of it
+
         add_sections(dash, ledgers, book, in_cycle)
     return dash
 
