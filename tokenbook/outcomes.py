@@ -258,10 +258,10 @@ def outcomes_of(
 
 
 def ledger_usages(ledgers: LedgerSet, keep: Filter | None = None) -> Callable[[str], Usage]:
-    """`bet_usage` of any ledger; without a filter, from the ledger cache's columns when the
-    records are not made yet (`spans.py`: no object per record)."""
+    """`bet_usage` of any ledger; without a filter (or one that keeps everything), from the
+    ledger cache's columns when the records are not made yet (`spans.py`: no object each)."""
     columns = ledgers.columns()
-    if keep is not None or columns is None:
+    if (keep is not None and keep != Filter()) or columns is None:
         index = usage_index(ledgers)
         return lambda bet: bet_usage(ledgers, bet, keep, index)
     from tokenbook.logcolumns import RecordArrays

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import replace
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenbook import actions
+from tokenbook import jsontext
 from tokenbook.actions import build_labelled
 from tokenbook.attribution import Attributor
 from tokenbook.blocks import build_blocks
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         text = report_table(parts_as_lines(report), bool(part), columns, ansi, tz)
         if args.kind == "bet" and yields:
             text = "\n\n".join([text, "\n".join(yields_table(yields, columns))]).rstrip("\n")
-    print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
+    print(jsontext.dumps(out) if args.json else text)
     return 0
 
 

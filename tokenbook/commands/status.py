@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import UTC
@@ -11,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tokenbook import jsontext
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import log_dirs
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     responses = _responses(vault, found, ledgers, now)
     status = build_status(vault, ledgers, as_of, now, responses, limits)
     if args.json:
-        print(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+        print(jsontext.dumps(status_json(status)))
     else:
         from tokenbook.status_text import status_text
 
