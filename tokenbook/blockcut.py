@@ -17,6 +17,7 @@ from bisect import bisect_left
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
 from itertools import compress
 from itertools import repeat
 from operator import add
@@ -29,7 +30,7 @@ from tokenbook.blocks import Cut
 from tokenbook.blocks import Rows
 from tokenbook.colsums import combos
 from tokenbook.colsums import event_key
-from tokenbook.colsums import row as summed_row
+from tokenbook.colsums import make_row
 from tokenbook.ledger import Key
 from tokenbook.logcolumns import HOUR
 from tokenbook.logcolumns import US
@@ -104,36 +105,50 @@ def _starts(times: list[int], estimated: list[int]) -> list[int]:
 
 @dataclass(slots=True)
 class _Part:
-    """The responses of one key in one block (slots in time order)."""
+    """The responses of one key in one block: `order[lo:hi]` of `_Parts`, in time order."""
 
     block: int
     key: int
-    slots: list[int]
+    lo: int
+    hi: int
 
 
-def _parts(keyed: _Keyed, counted: dict[int, str | None], starts: list[int]) -> list[_Part]:
+@dataclass(slots=True)
+class _Parts:
+    """The counted responses sorted by key and time (`order`, slots), cut where blocks end,
+    and each count's running sum in that order (a part's sum is a difference of two)."""
+
+    order: list[int]
+    parts: list[_Part]
+    sums: list[list[int]]
+
+    def counts(self, part: _Part) -> list[int]:
+        return [s[part.hi] - s[part.lo] for s in self.sums]
+
+
+def _parts(
+    keyed: _Keyed, counted: dict[int, str | None], starts: list[int], r: Responses
+) -> _Parts:
     """The responses of the counted keys, per block and key: sorted by key and time, each
     key's run split where blocks end."""
-    take = list(map(counted.__contains__, keyed.of))
-    positions = list(compress(range(len(keyed.of)), take))
-    if not positions:
-        return []
-    low = min(keyed.at)
-    span = max(keyed.at) - low + 1
+    positions = list(compress(range(len(keyed.of)), map(counted.__contains__, keyed.of)))
+    low = min(keyed.at, default=0)
+    span = max(keyed.at, default=0) - low + 1
     rank = list(map(add, map(mul, keyed.of, repeat(span)), map(sub, keyed.at, repeat(low))))
     positions.sort(key=rank.__getitem__)
     ranks = list(map(rank.__getitem__, positions))
-    slots = list(map(keyed.slots.__getitem__, positions))
-    out = []
+    order = list(map(keyed.slots.__getitem__, positions))
+    parts = []
     p = 0
     while p < len(positions):
         k = keyed.of[positions[p]]
         block = bisect_right(starts, keyed.at[positions[p]]) - 1
         end = bisect_left(ranks, k * span + starts[block] + LENGTH - low, p)
         end = min(end, bisect_left(ranks, (k + 1) * span, p))
-        out.append(_Part(block, k, slots[p:end]))
+        parts.append(_Part(block, k, p, end))
         p = end
-    return out
+    sums = [[0, *accumulate(map(c.__getitem__, order))] for c in r.counts]
+    return _Parts(order, parts, sums)
 
 
 def cut(r: Responses, ledgers: LedgerSet, attributor: Attributor) -> Cut:
@@ -155,13 +170,15 @@ def cut(r: Responses, ledgers: LedgerSet, attributor: Attributor) -> Cut:
     blocks: list[Rows] = [[] for _ in starts]
     for first, name, estimate in estimated:
         blocks[bisect_right(starts, first) - 1].append((name, estimate, False))
-    parts = _parts(keyed, counted, starts)
-    firsts = _firsts(parts, r)
-    for part in parts:
-        row = summed_row(r, keyed.keys[part.key], part.slots, firsts[part.key])
+    found = _parts(keyed, counted, starts, r)
+    firsts = _firsts(found, r)
+    for part in found.parts:
+        c = r.contexts[r.kind[firsts[part.key]]]
+        span = (r.at[found.order[part.lo]], r.at[found.order[part.hi - 1]])
+        key = keyed.keys[part.key]
+        row = make_row(key, found.counts(part), part.hi - part.lo, span, c)
         ledger = counted[part.key]
         if ledger is None:
-            c = r.contexts[r.kind[firsts[part.key]]]
             ledger = counted[part.key] = attributor.bet_for(
                 c.session, row.date, c.project, c.branch
             )
@@ -169,15 +186,15 @@ def cut(r: Responses, ledgers: LedgerSet, attributor: Attributor) -> Cut:
     return [(EPOCH + start * US, rows) for start, rows in zip(starts, blocks, strict=True)]
 
 
-def _firsts(parts: list[_Part], r: Responses) -> dict[int, int]:
+def _firsts(found: _Parts, r: Responses) -> dict[int, int]:
     """Each key's first response (of those at its earliest time, the least id)."""
     out: dict[int, int] = {}
-    at, ids = r.at, r.ids
-    for part in parts:
+    at, ids, order = r.at, r.ids, found.order
+    for part in found.parts:
         if part.key in out:
             continue
-        first = part.slots[0]
-        for s in part.slots[1:]:
+        first = order[part.lo]
+        for s in order[part.lo + 1 : part.hi]:
             if at[s] != at[first]:
                 break
             if ids[s] < ids[first]:

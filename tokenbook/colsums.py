@@ -45,14 +45,20 @@ class Combos:
 
 
 def combos(r: Responses, slots: list[int], timezone: str) -> Combos:
-    at = list(map(r.at.__getitem__, slots))
-    i, _, w5, w1, cr = (list(map(c.__getitem__, slots)) for c in r.counts[:5])
+    at, (i, _, w5, w1, cr) = gather(r.at, slots), (gather(c, slots) for c in r.counts[:5])
     prompts = map(add, map(add, i, w5), map(add, w1, cr))
     bands = map(bisect_left, repeat(_ASCENDING), prompts)  # the number of bands exceeded
     days, texts = local_days(at, timezone)
     kind_days = map(add, map(mul, map(r.kind.__getitem__, slots), repeat(len(texts))), days)
     of = list(map(add, map(mul, kind_days, repeat(len(_BAND))), bands))
     return Combos(slots, at, of, texts)
+
+
+def gather(column: list[int], slots: list[int]) -> list[int]:
+    """The values of `slots` (every slot, in order, is the column itself)."""
+    if len(slots) == len(column):  # slots are distinct and ascending: all of them
+        return column
+    return list(map(column.__getitem__, slots))
 
 
 def event_key(c: Ctx, day: str, band: int) -> Key:
@@ -76,7 +82,7 @@ def counts(r: Responses, slots: list[int]) -> list[int]:
     return [sum(map(c.__getitem__, slots)) for c in r.counts]
 
 
-def first(r: Responses, slots: list[int]) -> int:
+def first_of(r: Responses, slots: list[int]) -> int:
     """The earliest of `slots` (of those at the earliest time, the least id)."""
     at, ids = r.at, r.ids
     return min(slots, key=lambda s: (at[s], ids[s]))
@@ -95,10 +101,18 @@ def key_rows(r: Responses, slots: list[int], timezone: str) -> dict[Key, LedgerR
 def row(r: Responses, key: Key, slots: list[int], earliest: int | None = None) -> LedgerRow:
     """The responses of `slots` (of one row key) as one row; its project and branch are those
     of the earliest (`earliest`, when it is known)."""
-    day, session, model, agent, speed, geo, band = key
-    i, o, w5, w1, cr, ws, wf = counts(r, slots)
     at = r.at
-    c = r.contexts[r.kind[first(r, slots) if earliest is None else earliest]]
+    first = min(map(at.__getitem__, slots))
+    last = max(map(at.__getitem__, slots))
+    c = r.contexts[r.kind[first_of(r, slots) if earliest is None else earliest]]
+    return make_row(key, counts(r, slots), len(slots), (first, last), c)
+
+
+def make_row(key: Key, sums: list[int], n: int, span: tuple[int, int], c: Ctx) -> LedgerRow:
+    """A row of `n` responses with the counts `sums` from `span[0]` to `span[1]` (µs), its
+    project and branch from `c`."""
+    day, session, model, agent, speed, geo, band = key
+    i, o, w5, w1, cr, ws, wf = sums
     return LedgerRow(
         date=date.fromisoformat(day),
         session=session,
@@ -107,12 +121,12 @@ def row(r: Responses, key: Key, slots: list[int], earliest: int | None = None) -
         speed=speed,
         geo=geo,
         prompt_over=band,
-        responses=len(slots),
+        responses=n,
         tokens=Tokens(input=i, output=o, cache_write_5m=w5, cache_write_1h=w1, cache_read=cr),
         web_search=ws,
         web_fetch=wf,
-        first=EPOCH + min(map(at.__getitem__, slots)) * US,
-        last=EPOCH + max(map(at.__getitem__, slots)) * US,
+        first=EPOCH + span[0] * US,
+        last=EPOCH + span[1] * US,
         project=c.project,
         branch=c.branch,
     )
