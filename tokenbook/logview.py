@@ -18,6 +18,7 @@ from tokenbook.cache import SyncCache
 from tokenbook.cache import Update
 from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
+from tokenbook.held import held_ids
 from tokenbook.logcolumns import RecordArrays
 from tokenbook.logcolumns import Responses
 from tokenbook.logcolumns import from_arrays
@@ -92,7 +93,8 @@ def _peek(root: Path, dirs: Sequence[Path]) -> tuple[Update, set[str], dict[str,
     cache = SyncCache.load(root)
     if not cache.index.files or cache.index.ledgers != ledger_fingerprint(root):
         return None
-    update, held = cache.peek(dirs)
+    update = cache.read(dirs)  # as `cache.peek`, with the held ids split at once
+    held = held_ids(cache.held, update.paths)
     tail = {update.ids[k]: to_rec(k, r, update.agents) for k, r in update.records.items()}
     return update, held, tail
 
