@@ -134,6 +134,19 @@ class RecordArrays:
         return self.columns.where.tolist(), list(self.columns.ledgers)
 
 
+_LAST: list[RecordArrays] = []  # the arrays made last (`status` reads them twice)
+
+
+def arrays(columns: Columns, agents: dict[str, str] | None = None) -> RecordArrays:
+    """The columns' arrays, with subagent types from `agents`; None: any (the arrays made last
+    from these very columns, whatever types they know)."""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last.columns is columns and agents in (None, last.agents):
+        return last
+    _LAST[:] = [RecordArrays(columns, agents or {})]
+    return _LAST[0]
+
+
 _FIELDS = tuple(
     CONTEXT_FIELDS.index(name)
     for name in ("session", "project", "branch", "model", "agent_id", "speed", "geo", "main")
@@ -168,6 +181,8 @@ def from_arrays(
     out = Responses(a.at, kind, a.counts(), ids, a.contexts, list(range(len(ids))))
     if drop:
         out.slots = list(compress(out.slots, map(not_, map(drop.__contains__, ids))))
+    if found:  # the arrays stay as the columns are: responses are added to copies
+        out.at, out.kind, out.ids, out.contexts = [*a.at], [*kind], [*ids], [*a.contexts]
     for rid, r in found.items():
         if r.ctx.main or rid[:MESSAGE_DIGITS] not in main:
             out.slots.append(len(out.ids))

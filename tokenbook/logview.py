@@ -19,8 +19,8 @@ from tokenbook.cache import Update
 from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
 from tokenbook.held import held_ids
-from tokenbook.logcolumns import RecordArrays
 from tokenbook.logcolumns import Responses
+from tokenbook.logcolumns import arrays
 from tokenbook.logcolumns import from_arrays
 from tokenbook.logcolumns import from_events
 from tokenbook.reccolumns import CONTEXT_FIELDS
@@ -75,13 +75,13 @@ def log_responses(
     if peeked is None:
         return from_events(_read_all(dirs, since))
     update, held, tail = peeked
-    arrays = RecordArrays(columns, update.agents)
-    every = set(arrays.ids)
+    found_arrays = arrays(columns, update.agents)
+    every = set(found_arrays.ids)
     if _lost(peeked, every):
         return from_events(_read_all(dirs, since))
     start = _us(since)
     found = _found(tail.keys(), columns.records(start, only=set(tail)), tail, every)
-    out = from_arrays(arrays, held, tail, found)
+    out = from_arrays(found_arrays, held, tail, found)
     out.since(start)
     return out
 

@@ -264,10 +264,10 @@ def ledger_usages(ledgers: LedgerSet, keep: Filter | None = None) -> Callable[[s
     if (keep is not None and keep != Filter()) or columns is None:
         index = usage_index(ledgers)
         return lambda bet: bet_usage(ledgers, bet, keep, index)
-    from tokenbook.logcolumns import RecordArrays
+    from tokenbook.logcolumns import arrays
     from tokenbook.spans import usages
 
-    found = usages(RecordArrays(columns, {}), ledgers.rows.values())
+    found = usages(arrays(columns), ledgers.rows.values())
     return lambda bet: Usage(*found.get(bet, ((), None, None)))
 
 
