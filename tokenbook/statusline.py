@@ -14,6 +14,10 @@ import os
 from datetime import UTC
 from datetime import timedelta
 
+from tokenbook.statusformat import UNASSIGNED as UNASSIGNED
+from tokenbook.statusformat import format_line
+from tokenbook.statusformat import windows
+
 TYPE_CHECKING = False  # `typing`, `dataclasses` and `decimal` cost more than the whole answer
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -28,12 +32,10 @@ if TYPE_CHECKING:
 
     Folder = str | os.PathLike[str]
 
-UNASSIGNED = "unassigned"  # tokenbook.model.UNASSIGNED
 CACHE_DIR = ".tokenbook-cache"
 SUMMARY = f"{CACHE_DIR}/summary.json"
 SUMMARY_FORMAT = 1
 RECENT_DAYS = 45  # sessions of this many days before the latest usage are looked up directly
-COLOURS = ((100, "31"), (90, "38;5;208"), (75, "33"), (0, "32"))  # red, orange, yellow, green
 FALLBACK = "tokenbook: status unavailable"
 
 
@@ -199,39 +201,6 @@ def local_day(now: datetime, timezone: str) -> str:
     return now.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
-def git_branch(cwd: Folder) -> str:
-    """The checked-out branch from `.git/HEAD` (no subprocess); '' when unknown or detached."""
-    for folder in _and_parents(os.fspath(cwd)):
-        dot_git = os.path.join(folder, ".git")
-        try:
-            if os.path.isfile(dot_git):  # a worktree or submodule: `gitdir: <path>`
-                text = _read(dot_git).strip()
-                dot_git = os.path.realpath(
-                    os.path.join(folder, text.removeprefix("gitdir:").strip())
-                )
-            if os.path.isdir(dot_git):
-                head = _read(os.path.join(dot_git, "HEAD")).strip()
-                return head.removeprefix("ref: refs/heads/") if head.startswith("ref:") else ""
-        except (OSError, UnicodeDecodeError):
-            return ""
-    return ""
-
-
-def _and_parents(folder: str) -> list[str]:
-    """The folder and each folder above it, by name (as `Path.parents`: `..` stays)."""
-    out = [folder]
-    while (up := os.path.dirname(out[-1].rstrip("/") or "/")) not in ("", out[-1]):
-        out.append(up)
-    if not os.path.isabs(folder) and out[-1] != ".":
-        out.append(".")
-    return out
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -250,67 +219,10 @@ def session_bet(summary: Mapping[str, Any], payload: Mapping[str, Any], now: dat
     if isinstance(known, str):
         return known
     day = local_day(now, summary["timezone"])
+    from tokenbook.gitbranch import git_branch
+
     branch = git_branch(cwd) if cwd else ""
     return attribute(summary, session, day, cwd, branch)
-
-
-def colour(text: str, percent: float, enabled: bool) -> str:
-    if not enabled:
-        return text
-    code = next(c for limit, c in COLOURS if percent >= limit)
-    return f"\x1b[{code}m{text}\x1b[0m"
-
-
-def _windows(payload: Mapping[str, Any]) -> list[str]:
-    limits = payload.get("rate_limits")
-    if not isinstance(limits, dict):
-        return []
-    out = []
-    for key, label in (("five_hour", "5h"), ("seven_day", "7d")):
-        window = limits.get(key)
-        used = window.get("used_percentage") if isinstance(window, dict) else None
-        if isinstance(used, int | float) and not isinstance(used, bool):
-            out.append(f"{label} {used:.0f}%")
-    return out
-
-
-def format_line(summary: Mapping[str, Any], bet_id: str, windows: list[str], ansi: bool) -> str:
-    bet = next((b for b in summary["bets"] if b["id"] == bet_id), None)
-    if bet_id == UNASSIGNED or bet is None:
-        parts = [f"tokenbook: {bet_id} (no bet claims this session)"]
-    elif bet["percent"] is None:
-        parts = [f"tokenbook: {bet_id} (no appetite to compare with)"]
-    else:
-        parts = [f"tokenbook: {bet_id} {_share(bet, ansi)}"]
-    if windows:
-        parts.append("plan " + " ".join(windows))
-    return " · ".join(parts)
-
-
-def _share(bet: Mapping[str, Any], ansi: bool) -> str:
-    """`42% of appetite ($4.20/$10.00)`; with unpriced usage the dollar figures are floors:
-    `≥42% of appetite (≥$4.20/$10.00, 1.2M tok unpriced)`, never a plain total."""
-    percent = float(bet["percent"])
-    by_usd = bet["appetite_usd"] is not None
-    floor = "≥" if by_usd and bet.get("unpriced") else ""
-    shown = colour(f"{floor}{percent:.0f}%", percent, ansi)
-    if not by_usd:
-        amount = f"{_short(bet['used_tokens'])}/{_short(bet['appetite_tokens'])} tokens"
-    elif floor:
-        used = f"≥${bet['used_usd']}" if float(bet["used_usd"]) else "unpriced"
-        amount = f"{used}/${bet['appetite_usd']}, {_short(bet.get('unpriced_tokens'))} tok unpriced"
-    else:
-        amount = f"${bet['used_usd']}/${bet['appetite_usd']}"
-    return f"{shown} of appetite ({amount})"
-
-
-def _short(value: int | None) -> str:
-    if value is None:
-        return "—"
-    for size, unit in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
-        if value >= size:
-            return f"{value / size:.1f}{unit}"
-    return str(value)
 
 
 def _budgeted(summary: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
@@ -339,7 +251,7 @@ def status_line(
             payload = {}
         bet_id = session_bet(summary, payload, now)
         ansi = not env.get("NO_COLOR")
-        line = format_line(summary, bet_id, _windows(payload), ansi)
+        line = format_line(summary, bet_id, windows(payload), ansi)
         if not _budgeted(summary, payload):
             return line
         from pathlib import Path
