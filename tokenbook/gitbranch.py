@@ -23,7 +23,7 @@ def git_branch(cwd: Folder) -> str:
             if os.path.isdir(dot_git):
                 head = _read(os.path.join(dot_git, "HEAD")).strip()
                 return head.removeprefix("ref: refs/heads/") if head.startswith("ref:") else ""
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             return ""
     return ""
 

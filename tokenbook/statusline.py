@@ -72,7 +72,7 @@ def find_root(arg: Folder | None, env: Mapping[str, str], home: Folder) -> Folde
     try:
         with open(os.path.join(_config_dir(env, home), "vault"), encoding="utf-8") as f:
             text = f.read().strip()
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return None
     return text or None
 
