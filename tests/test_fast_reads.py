@@ -12,6 +12,7 @@ windows cross the cycle's end or whose timezone has half-hour offsets.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,32 @@ def test_repricing_sums_rows_that_prices_cannot_tell_apart(capsys, synced):
     for rows in by_ledger.values():
         for target in vault.models:
             assert reprice(vault, rows, target) == reads_reference.reprice(vault, rows, target)
+
+
+def test_a_record_the_ledgers_lost_sends_the_reads_back_to_every_log(capsys, synced):
+    """A record the last sync read is gone from the ledgers (an edit that kept each file's size
+    and time), and its response goes on in bytes no sync has read: reading those bytes alone
+    would give the response a later time, so every log is read again."""
+    vault, logs = synced
+    log, line = _a_response(logs)
+    grown = json.loads(line)
+    grown["message"]["usage"]["output_tokens"] += 7
+    grown["timestamp"] = "2026-11-30T09:00:00.000Z"  # the first line of it stays the earliest
+    with log.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(grown) + "\n")
+    rid = _record_id(grown)
+    lost = [tsv for tsv in (vault / "ledgers").glob("*.tsv") if f"\nr\t{rid}\t" in tsv.read_text()]
+    assert lost
+    for tsv in lost:
+        text, st = tsv.read_text(encoding="utf-8"), tsv.stat()
+        tsv.write_text(text.replace(f"\nr\t{rid}\t", f"\nr\t{'0' * len(rid)}\t"))
+        os.utime(tsv, ns=(st.st_atime_ns, st.st_mtime_ns))  # the sync cache sees no change
+    for _ in range(2):  # the ledgers read from their files, then from the ledger cache
+        code, _, err = run(capsys, "report", "blocks", "--json", "--vault", vault, "--logs", logs)
+        assert code == 0, err
+
+
+def _record_id(line: dict[str, Any]) -> str:
+    from tokenbook.records import record_id
+
+    return record_id("claude-code", line["message"]["id"], line["requestId"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from tokenbook.cache import SyncCache
 from tokenbook.cache import Update
 from tokenbook.events import Tokens
 from tokenbook.events import UsageEvent
+from tokenbook.held import Held
 from tokenbook.held import held_ids
 from tokenbook.logcolumns import Responses
 from tokenbook.logcolumns import arrays
@@ -43,9 +45,9 @@ def log_events(
     when given), in time order, an object each (`log_responses` makes none)."""
     peeked = _peek(root, dirs)
     every, mains = ledgers.record_ids()
-    if peeked is None or _lost(peeked, every):
+    if peeked is None or peeked.lost(every):
         return _read_all(dirs, since)
-    update, held, tail = peeked
+    update, held, tail = peeked.update, peeked.held, peeked.tail
     main = {message_of(rid) for rid in held & mains}
     main |= {message_of(rid) for rid, r in tail.items() if r.ctx.main}
     columns = ledgers.columns()
@@ -74,10 +76,10 @@ def log_responses(
     peeked = _peek(root, dirs)
     if peeked is None:
         return from_events(_read_all(dirs, since))
-    update, held, tail = peeked
+    update, held, tail = peeked.update, peeked.held, peeked.tail
     found_arrays = arrays(columns, update.agents)
     every = set(found_arrays.ids)
-    if _lost(peeked, every):
+    if peeked.lost(every):
         return from_events(_read_all(dirs, since))
     start = _us(since)
     found = _found(tail.keys(), columns.records(start, only=set(tail)), tail, every)
@@ -86,24 +88,37 @@ def log_responses(
     return out
 
 
-def _peek(root: Path, dirs: Sequence[Path]) -> tuple[Update, set[str], dict[str, Rec]] | None:
-    """What the last sync read (the ids of the records the logs hold up to there) and the
-    records in the bytes after it; None when the ledgers changed behind the sync cache (the
-    logs must be read whole; so must they when a log holds a record the ledgers do not)."""
+@dataclass(slots=True)
+class _Peek:
+    """What the logs hold now: the new bytes read (`update`), the ids of every record the logs
+    hold (`held`), the records of the bytes the last sync did not read (`tail`), and what the
+    files held before this read (`before`: the ids as the last sync left them)."""
+
+    update: Update
+    held: set[str]
+    tail: dict[str, Rec]
+    before: Held
+
+    def lost(self, every: set[str]) -> bool:
+        """Whether a log holds, in the bytes the last sync read, a record the ledgers do not
+        (they lost it): then the logs are read whole. A record only the unsynced bytes hold
+        is new, not lost."""
+        unknown = self.held - every
+        return bool(unknown) and not unknown.isdisjoint(held_ids(self.before, self.update.paths))
+
+
+def _peek(root: Path, dirs: Sequence[Path]) -> _Peek | None:
+    """What the logs hold now, reading only the bytes the last sync did not (as `cache.peek`,
+    with the held ids split at once); None when the ledgers changed behind the sync cache
+    (the logs must be read whole)."""
     cache = SyncCache.load(root)
     if not cache.index.files or cache.index.ledgers != ledger_fingerprint(root):
         return None
-    update = cache.read(dirs)  # as `cache.peek`, with the held ids split at once
+    before = dict(cache.held)
+    update = cache.read(dirs)
     held = held_ids(cache.held, update.paths)
     tail = {update.ids[k]: to_rec(k, r, update.agents) for k, r in update.records.items()}
-    return update, held, tail
-
-
-def _lost(peeked: tuple[Update, set[str], dict[str, Rec]], every: set[str]) -> bool:
-    """Whether a log holds, in the bytes the last sync read, a record the ledgers do not (they
-    lost it): then the logs are read whole. (The unsynced bytes' records are not in them yet.)"""
-    _, held, tail = peeked
-    return bool(held.difference(tail, every))
+    return _Peek(update, held, tail, before)
 
 
 def _found(
