@@ -33,7 +33,6 @@ from tokenbook.ledger import LedgerRow
 from tokenbook.render import render_all
 from tokenbook.statusline import SUMMARY
 from tokenbook.statusline import status_line
-from tokenbook.store import Placed
 from tokenbook.store import load_ledgers
 from tokenbook.store import write_ledgers
 from tokenbook.vault import load_vault
@@ -78,7 +77,8 @@ def build(root: Path, sessions_per_day: int) -> int:
                     project="/home/dev/src/webapp",
                     branch="main",
                 )
-                ledgers.rows[row.key] = Placed(ledger, row)
+                ledgers.legacy[(ledger, row.key)] = row  # kept as migrated rows (`l` lines)
+    ledgers.retally()
     write_ledgers(ledgers, names)
     render_all(vault, ledgers)
     return len(ledgers.rows)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
@@ -8,16 +9,25 @@ from typing import Any
 
 import pytest
 
+from tests import reads_reference
 from tests.helpers import fresh_vault
 from tokenbook import actions
+from tokenbook import blockcut
 from tokenbook import dash_extras
-from tokenbook import dashboard
 from tokenbook import ledgercache
 from tokenbook import logview
 from tokenbook import outcomes
+from tokenbook import plans
 from tokenbook import store
+from tokenbook.attribution import Attributor
 from tokenbook.attribution import contexts
+from tokenbook.blocks import Cut
 from tokenbook.events import UsageEvent
+from tokenbook.logcolumns import Responses
+from tokenbook.model import Vault
+from tokenbook.money import Money
+from tokenbook.outcomes import Usage
+from tokenbook.reports import Filter
 from tokenbook.sources import claude_code
 from tokenbook.sources import claude_read
 from tokenbook.sources.claude_read import Job
@@ -119,17 +129,47 @@ def _ledger_state(ledgers: store.LedgerSet) -> tuple[object, ...]:
 def held_equals_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every time `status` or `report blocks` takes the logs' responses from the ledgers and the
     unsynced bytes, reading every log gives the same responses."""
-    real = logview.log_events
+    real = logview.log_responses
 
     def both(
         root: Path, dirs: Sequence[Path], ledgers: store.LedgerSet, since: datetime | None = None
-    ) -> list[UsageEvent]:
+    ) -> Responses:
         got = real(root, dirs, ledgers, since)
         every = claude_code.collect(dirs).events
-        assert _events(got) == _events([e for e in every if since is None or e.at >= since])
+        want = [e for e in every if since is None or e.at >= since]
+        assert _events(reads_reference.events_of(got)) == _events(want)
         return got
 
-    monkeypatch.setattr(logview, "log_events", both)
+    monkeypatch.setattr(logview, "log_responses", both)
+
+
+@pytest.fixture(autouse=True)
+def columns_equal_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every block cut, plan window and ledger span made from columns is what an object per
+    response makes (`tests/reads_reference.py`, `outcomes.bet_usage`)."""
+    real_cut, real_window, real_usages = blockcut.cut, plans._from_responses, outcomes.ledger_usages
+
+    def cut(r: Responses, ledgers: store.LedgerSet, attributor: Attributor) -> Cut:
+        got = real_cut(r, ledgers, attributor)
+        want = reads_reference.cut_of(r, ledgers, attributor)
+        assert reads_reference.canonical(got) == reads_reference.canonical(want)
+        return got
+
+    def window(vault: Vault, r: Responses, start: datetime, now: datetime) -> tuple[int, Money]:
+        got = real_window(vault, r, start, now)
+        assert got == reads_reference.window_usage(vault, r, start, now)
+        return got
+
+    def usages(ledgers: store.LedgerSet, keep: Filter | None = None) -> Callable[[str], Usage]:
+        got = real_usages(ledgers, keep)
+        index = outcomes.usage_index(ledgers, Filter() if keep is None else keep)  # from records
+        for name in {*ledgers.files, *(p.ledger for p in ledgers.rows.values())}:
+            assert got(name) == outcomes.bet_usage(ledgers, name, keep, index)
+        return got
+
+    monkeypatch.setattr(blockcut, "cut", cut)
+    monkeypatch.setattr(plans, "_from_responses", window)
+    monkeypatch.setattr(outcomes, "ledger_usages", usages)
 
 
 def _events(events: list[UsageEvent]) -> list[tuple[object, ...]]:
@@ -174,5 +214,5 @@ def derived_equals_records(monkeypatch: pytest.MonkeyPatch) -> None:
                 assert fast == outcomes.bet_usage(ledgers, name, None, every)
         return got
 
-    monkeypatch.setattr(dashboard, "top_labels", top)
+    monkeypatch.setattr(dash_extras, "top_labels", top)
     monkeypatch.setattr(outcomes, "usage_index", index)

@@ -1,20 +1,33 @@
-"""Dashboard sections built from more than the cycle's rows: what each command, skill and agent
-tool cost (from the records' labels), what the bets' usage bought (from git), and estimates on
-record against their actuals."""
+"""The sections only the dashboard file shows (`status` shows none of them): the cycle's usage
+per model, project, agent, session and day, what each command, skill and agent tool cost (from
+the records' labels), what the bets' usage bought (from git), and estimates on record against
+their actuals."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
+from datetime import timedelta
 
 from tokenbook.breakdown import Line
 from tokenbook.breakdown import breakdown
+from tokenbook.breakdown import top_sessions
+from tokenbook.burnup import burnup
+from tokenbook.daily import daily_totals
 from tokenbook.derived import label_rows
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
+from tokenbook.outcome_text import yields_markdown
 from tokenbook.pricing import PriceBook
+from tokenbook.reports import NO_PROJECT
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
+from tokenbook.unpriced_usage import unpriced_usage
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tokenbook.dashboard import Dashboard
 
 TOP = 10
 
@@ -38,19 +51,48 @@ def top_of(placed: list[tuple[str, Placed]], book: PriceBook) -> list[Line]:
     return [ln for ln in lines if ln.label and not ln.label.startswith("(")][:TOP]
 
 
+def add_sections(
+    dash: Dashboard, ledgers: LedgerSet, book: PriceBook, in_cycle: list[Placed]
+) -> None:
+    """What only the dashboard file shows: the cycle's usage per model, project, agent, session,
+    command, skill and agent tool, per day and as a burn-up chart; what the bets' usage bought;
+    estimates against actuals; the unpriced usage by model."""
+    dash.models = breakdown(in_cycle, book, lambda p: p.row.model)
+    dash.projects = breakdown(in_cycle, book, lambda p: p.row.project or NO_PROJECT)
+    dash.agents = breakdown(in_cycle, book, lambda p: p.row.agent)
+    dash.sessions = top_sessions(in_cycle, book)
+    dash.commands = top_labels(ledgers, book, "command", dash.cycle)
+    dash.skills = top_labels(ledgers, book, "skill", dash.cycle)
+    dash.sources = by_source(in_cycle, book)
+    dash.bought = _for_github(yields_markdown(dash.yields), dash.vault.settings.links)
+    dash.estimates = estimates_lines(dash.vault, ledgers)
+    dash.unpriced_usage = unpriced_usage((p.row for p in in_cycle), book)
+    if dash.cycle is not None and dash.as_of is not None:
+        _days(dash, dash.cycle, dash.as_of, in_cycle, book)
+
+
+def _days(
+    dash: Dashboard, cycle: Cycle, as_of: date, placed: list[Placed], book: PriceBook
+) -> None:
+    """The cycle's usage per day so far, and the burn-up chart."""
+    last = min(as_of, cycle.end)
+    days: dict[date, Line] = {}
+    day = cycle.start
+    while day <= last:
+        days[day] = Line(day.isoformat())
+        day += timedelta(days=1)
+    for p in placed:
+        if p.row.date in days:
+            days[p.row.date].usage.add(p.row, book)
+    dash.daily = list(days.values())
+    totals = daily_totals([p.row for p in placed], book, dash.vault.settings.budget_kinds)
+    dash.burnup = burnup(cycle, totals, as_of, bool(dash.used.unpriced))
+
+
 def by_source(in_cycle: Sequence[Placed], book: PriceBook) -> list[Line]:
     """The cycle's usage per agent tool (Claude Code, Codex CLI, ...); one line is no news."""
     lines = breakdown(list(in_cycle), book, lambda p: p.row.source)
     return lines if len(lines) > 1 else []
-
-
-def bought_markdown(vault: Vault, ledgers: LedgerSet, views: Sequence[object]) -> list[str]:
-    """What each bet's usage bought, from git (`docs/outcomes.md`)."""
-    from tokenbook.outcome_text import yields_markdown
-    from tokenbook.status import bet_yields
-
-    lines = yields_markdown(bet_yields(ledgers, list(views)))  # type: ignore[arg-type]
-    return _for_github(lines, vault.settings.links)
 
 
 def estimates_lines(vault: Vault, ledgers: LedgerSet) -> list[str]:

@@ -6,24 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from tokenbook.breakdown import Line
-from tokenbook.breakdown import breakdown
-from tokenbook.breakdown import top_sessions
 from tokenbook.burnup import Burnup
-from tokenbook.burnup import burnup
 from tokenbook.cycles import current_cycle
 from tokenbook.cycles import cycle_warning
 from tokenbook.daily import daily_totals
 from tokenbook.daily import typical_warnings
 from tokenbook.daily import window_unpriced
-from tokenbook.dash_extras import bought_markdown
-from tokenbook.dash_extras import by_source
-from tokenbook.dash_extras import estimates_lines
-from tokenbook.dash_extras import top_labels
 from tokenbook.ledger import ITERATION
 from tokenbook.ledger import MANUAL_SOURCE
 from tokenbook.ledger import LedgerRow
@@ -31,15 +23,17 @@ from tokenbook.model import UNASSIGNED
 from tokenbook.model import Bet
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
+from tokenbook.outcome_view import Yield
+from tokenbook.outcome_view import bet_yields
 from tokenbook.pace import Daily
 from tokenbook.pace import Pace
 from tokenbook.pace import pace
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.reports import Usage
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
 from tokenbook.unpriced_usage import Unpriced
-from tokenbook.unpriced_usage import unpriced_usage
 from tokenbook.whatif import Suggestion
 from tokenbook.whatif import suggest_cheaper
 
@@ -122,6 +116,7 @@ class Dashboard:
     skills: list[Line] = field(default_factory=list)
     sources: list[Line] = field(default_factory=list)  # per agent tool, when more than one
     bought: list[str] = field(default_factory=list)  # markdown: what the bets' usage bought
+    yields: dict[str, Yield] = field(default_factory=dict)  # the same, per bet (`dash.bets`)
     estimates: list[str] = field(default_factory=list)  # markdown: estimates vs actuals
 
 
@@ -222,9 +217,13 @@ def add_pace(
     view.pace_floor = window_unpriced(rows, book, view.pace)
 
 
-def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> Dashboard:
-    """The dashboard as of `as_of` (`status`: today), by default the latest usage day."""
-    book = PriceBook(vault)
+def build_dashboard(
+    vault: Vault, ledgers: LedgerSet, as_of: date | None = None, *, extras: bool = True
+) -> Dashboard:
+    """The dashboard as of `as_of` (`status`: today), by default the latest usage day.
+    `extras`: the sections only the dashboard file shows (`dash_extras.add_sections`); `status`
+    needs the cycle, the bets, their pace and what their usage bought."""
+    book = book_for(vault)
     what = "today" if as_of else "the latest usage day"
     as_of = as_of or latest_day(ledgers)
     cycle = pick_cycle(vault, as_of)
@@ -232,15 +231,38 @@ def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None)
     if as_of is not None:
         dash.cycle_warning = cycle_warning(vault, as_of, what=what, relative=True)
     by_ledger = ledgers.by_ledger()
-    for placed in ledgers.rows.values():
-        dash.all_time.add(placed.row, book)
+    in_cycle = [p for p in ledgers.rows.values() if cycle is None or cycle.contains(p.row.date)]
+    _bets(dash, by_ledger, book, in_cycle)
+    for p in in_cycle:
+        dash.used.add(p.row, book)
+    dash.used_tokens = dash.used.budget_tokens(vault.settings.budget_kinds)
+    dash.unpriced = sorted(dash.used.unpriced)
+    dash.yields = bet_yields(ledgers, dash.bets)
+    if cycle is not None and as_of is not None:
+        _pace(dash, cycle, as_of, [p.row for p in in_cycle], book)
+    if extras:
+        for placed in ledgers.rows.values():
+            dash.all_time.add(placed.row, book)
+        unassigned = [p.row for p in in_cycle if p.ledger == UNASSIGNED]
+        dash.unassigned = bet_view(vault, None, UNASSIGNED, unassigned, book)
+        from tokenbook.dash_extras import add_sections  # `status` loads none of it
+
+        add_sections(dash, ledgers, book, in_cycle)
+    return dash
+
+
+def _bets(
+    dash: Dashboard, by_ledger: dict[str, list[LedgerRow]], book: PriceBook, in_cycle: list[Placed]
+) -> None:
+    """The cycle's bets (each with its pace, and a cheaper model when its appetite runs low),
+    then the ledgers of no bet."""
+    vault, as_of, cycle = dash.vault, dash.as_of, dash.cycle
     views = [bet_view(vault, bet, bet.id, by_ledger.get(bet.id, []), book) for bet in vault.bets]
     if as_of is not None:
         for view in views:
             add_pace(view, vault, by_ledger.get(view.id, []), book, as_of)
         typical_warnings(views)
     dash.bets = [v for v in views if cycle is None or v.bet is None or v.bet.cycle == cycle.id]
-    in_cycle = [p for p in ledgers.rows.values() if cycle is None or cycle.contains(p.row.date)]
     if as_of is not None:
         used_models = sorted({p.row.model for p in in_cycle})
         for view in dash.bets:
@@ -249,50 +271,19 @@ def build_dashboard(vault: Vault, ledgers: LedgerSet, as_of: date | None = None)
                 view.cheaper = suggest_cheaper(vault, rows, used_models, as_of)
     orphans = sorted(set(by_ledger) - {b.id for b in vault.bets} - {UNASSIGNED})
     dash.bets.extend(bet_view(vault, None, name, by_ledger[name], book) for name in orphans)
-    dash.unassigned = bet_view(
-        vault, None, UNASSIGNED, [p.row for p in in_cycle if p.ledger == UNASSIGNED], book
-    )
-    for p in in_cycle:
-        dash.used.add(p.row, book)
-    dash.used_tokens = dash.used.budget_tokens(vault.settings.budget_kinds)
-    dash.models = breakdown(in_cycle, book, lambda p: p.row.model)
-    dash.projects = breakdown(in_cycle, book, lambda p: p.row.project or "(no project)")
-    dash.agents = breakdown(in_cycle, book, lambda p: p.row.agent)
-    dash.sessions = top_sessions(in_cycle, book)
-    dash.commands = top_labels(ledgers, book, "command", cycle)
-    dash.skills = top_labels(ledgers, book, "skill", cycle)
-    dash.sources = by_source(in_cycle, book)
-    dash.bought = bought_markdown(vault, ledgers, dash.bets)
-    dash.estimates = estimates_lines(vault, ledgers)
-    dash.unpriced = sorted(dash.used.unpriced)
-    dash.unpriced_usage = unpriced_usage((p.row for p in in_cycle), book)
-    if cycle is not None and as_of is not None:
-        _pace(dash, cycle, as_of, in_cycle, book)
-    return dash
 
 
 def _pace(
-    dash: Dashboard, cycle: Cycle, as_of: date, placed: list[Placed], book: PriceBook
+    dash: Dashboard, cycle: Cycle, as_of: date, rows: list[LedgerRow], book: PriceBook
 ) -> None:
     last = min(as_of, cycle.end)
     dash.day = max(0, (last - cycle.start).days + 1)
-    days: dict[date, Line] = {}
-    day = cycle.start
-    while day <= last:
-        days[day] = Line(day.isoformat())
-        day += timedelta(days=1)
-    for p in placed:
-        if p.row.date in days:
-            days[p.row.date].usage.add(p.row, book)
-    dash.daily = list(days.values())
     if dash.day > 0 and as_of <= cycle.end:
         scale = Decimal(cycle.days) / Decimal(dash.day)
         dash.projected_usd = dash.used.priced_usd * scale
         dash.projected_tokens = int(Decimal(dash.used_tokens) * scale)
-    kinds = dash.vault.settings.budget_kinds
     used = Daily(tokens=dash.used_tokens, usd=dash.used.priced_usd)
     budget = (cycle.budget_tokens, cycle.budget_usd)
-    days_ = daily_totals([p.row for p in placed], book, kinds)
-    dash.pace = pace(days_, used, cycle.start, cycle.end, as_of, budget)
-    dash.pace_floor = window_unpriced([p.row for p in placed], book, dash.pace)
-    dash.burnup = burnup(cycle, days_, as_of, bool(dash.used.unpriced))
+    days = daily_totals(rows, book, dash.vault.settings.budget_kinds)
+    dash.pace = pace(days, used, cycle.start, cycle.end, as_of, budget)
+    dash.pace_floor = window_unpriced(rows, book, dash.pace)

@@ -16,7 +16,7 @@ from tokenbook.money import Money
 from tokenbook.money import amount
 from tokenbook.money import dollars
 from tokenbook.money import unpriced
-from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.reports import usd_text
 from tokenbook.store import LedgerSet
 
@@ -62,7 +62,7 @@ class EstimateRow:
 
 
 def bet_money(vault: Vault, ledgers: LedgerSet, bet: str) -> Money:
-    book = PriceBook(vault)
+    book = book_for(vault)
     out = Money()
     for row in ledgers.by_ledger().get(bet, []):
         usd = book.price(row).usd

@@ -11,6 +11,7 @@ not used: that file is read again.
 from __future__ import annotations
 
 import marshal
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def ids_of(keys: Iterable[str]) -> dict[str, str]:
 def ids(entry: tuple[int, str]) -> set[str]:
     text = entry[1]
     return {text[i : i + ID_DIGITS] for i in range(0, len(text), ID_DIGITS)}
+
+
+def held_ids(held: Held, paths: Iterable[str]) -> set[str]:
+    """The ids of the records the files `paths` hold (all at once: one split of their ids)."""
+    return set(_ID.findall("".join(held[p][1] for p in paths if p in held)))
+
+
+_ID = re.compile(f".{{{ID_DIGITS}}}", re.DOTALL)
 
 
 def note(held: Held, scans: Iterable[FileScan], known: dict[str, str]) -> bool:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 _LAST = timedelta(hours=1, microseconds=-1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LocalDays:
@@ -30,6 +31,12 @@ class LocalDays:
         """The local day as `YYYY-MM-DD`."""
         found = self._lookup(at)
         return found[1] if found is not None else at.astimezone(self.tz).date().isoformat()
+
+    def hour_text(self, hour: int) -> str | None:
+        """The local day (`YYYY-MM-DD`) of every time in the UTC hour `hour` (hours since the
+        epoch); None when they are not all on one local day at one offset."""
+        found = self._hour(_EPOCH + timedelta(hours=hour))
+        return found[1] if found is not None else None
 
     def _lookup(self, at: datetime) -> tuple[date, str] | None:
         if at.tzinfo is not UTC:

@@ -9,6 +9,7 @@ reason, never zeros.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Any
 
 from tokenbook.outcomes import NO_DATA
 from tokenbook.outcomes import Outcome
+from tokenbook.outcomes import outcomes_of
 from tokenbook.reports import Usage
 from tokenbook.reports import usd_text
 from tokenbook.reports import utc_text
@@ -23,6 +25,11 @@ from tokenbook.reports import utc_text
 USD_PLACES = Decimal("0.000001")
 TOKEN_PLACES = Decimal("0.01")
 UNITS = ("changed_line", "commit", "deliverable")
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tokenbook.dashboard import BetView
+    from tokenbook.store import LedgerSet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,4 +152,17 @@ def outcome_json(o: Outcome) -> dict[str, Any]:
             }
             for p in o.places
         ],
+    }
+
+
+def bet_yields(ledgers: LedgerSet, views: Sequence[BetView]) -> dict[str, Yield]:
+    """What each bet's usage (all of it) bought: its outcome from git, its deliverables."""
+    outcomes = outcomes_of(ledgers, [v.id for v in views])
+    return {
+        v.id: Yield(
+            outcome=outcomes[v.id],
+            usage=v.usage,
+            deliverables_done=v.tasks_done if v.bet is not None else None,
+        )
+        for v in views
     }

@@ -11,6 +11,7 @@ Commits are deduplicated by id and sorted, so two clones with the same repositor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import replace
@@ -20,7 +21,6 @@ from datetime import timedelta
 from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
-from tokenbook.attribution import contexts
 from tokenbook.model import UNASSIGNED
 from tokenbook.model import Vault
 from tokenbook.outcome_git import Git
@@ -112,7 +112,7 @@ def usage_index(ledgers: LedgerSet, keep: Filter | None = None) -> Index:
             for ledger, project, branch, at in others:
                 out.setdefault(ledger, ([], []))[1].append(((project, branch), from_micros(at)))
         return out
-    where = contexts(r for _, r in ledgers.records.values())
+    where = ledgers.places()  # `attribution.contexts` of every record, kept while unchanged
     for rid, (ledger, rec) in ledgers.records.items():
         place = where.get(rid, (rec.ctx.project, rec.ctx.branch))
         out.setdefault(ledger, ([], []))[1].append((place, rec.at))
@@ -259,14 +259,28 @@ def outcomes_of(
     ledgers: LedgerSet, bets: Iterable[str], keep: Filter | None = None
 ) -> dict[str, Outcome]:
     """The outcome of each named ledger (`unassigned` belongs to no bet: no data)."""
-    git, index = Git(), usage_index(ledgers, keep)
+    git, usages = Git(), ledger_usages(ledgers, keep)
     out = {}
     for bet in bets:
         if bet == UNASSIGNED:
             out[bet] = Outcome(bet=bet, known=False, note="unassigned usage belongs to no bet")
         else:
-            out[bet] = outcome_of(git, bet, bet_usage(ledgers, bet, keep, index))
+            out[bet] = outcome_of(git, bet, usages(bet))
     return out
+
+
+def ledger_usages(ledgers: LedgerSet, keep: Filter | None = None) -> Callable[[str], Usage]:
+    """`bet_usage` of any ledger; without a filter (or one that keeps everything), from the
+    ledger cache's columns when the records are not made yet (`spans.py`: no object each)."""
+    columns = ledgers.columns()
+    if (keep is not None and keep != Filter()) or columns is None:
+        index = usage_index(ledgers, keep)
+        return lambda bet: bet_usage(ledgers, bet, keep, index)
+    from tokenbook.logcolumns import arrays
+    from tokenbook.spans import usages
+
+    found = usages(arrays(columns), ledgers.rows.values())
+    return lambda bet: Usage(*found.get(bet, ((), None, None)))
 
 
 def bet_outcomes(vault: Vault, ledgers: LedgerSet) -> dict[str, Outcome]:

@@ -2,8 +2,8 @@
 
 A window with `resets:` repeats every `hours` from its anchor (`monday 09:00`, `09:00` or an ISO
 datetime, in the vault's timezone); one without is rolling: the last `hours` hours. Usage comes
-from the logs' responses when they are given (exact), else from ledger rows, each spread evenly
-over its first..last time (estimated).
+from the logs' responses when they are given (exact; as columns, `logcolumns.py`), else from
+ledger rows, each spread evenly over its first..last time (estimated).
 """
 
 from __future__ import annotations
@@ -18,16 +18,19 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tokenbook.events import UsageEvent
+from tokenbook.colsums import key_rows
 from tokenbook.fields import WEEKDAYS
 from tokenbook.ledger import LedgerRow
+from tokenbook.logcolumns import Responses
+from tokenbook.logcolumns import us
 from tokenbook.model import Plan
 from tokenbook.model import PlanWindow
 from tokenbook.model import Vault
 from tokenbook.money import Money
 from tokenbook.money import unpriced
-from tokenbook.pricing import PriceBook
-from tokenbook.store import group_events
+from tokenbook.pricing import book_for
+from tokenbook.rowsums import by_price
+from tokenbook.rowsums import summed
 
 
 def anchor_before(resets: str, now: datetime, tz: ZoneInfo) -> datetime:
@@ -87,12 +90,15 @@ def _budget(row: LedgerRow, kinds: tuple[str, ...]) -> int:
     return sum(getattr(row.tokens, k) for k in kinds)
 
 
-def _from_events(
-    vault: Vault, events: Iterable[UsageEvent], start: datetime, now: datetime
+def _from_responses(
+    vault: Vault, r: Responses, start: datetime, now: datetime
 ) -> tuple[int, Money]:
-    inside = [e for e in events if start <= e.at <= now]
-    rows = [g.row for g in group_events(inside, vault.settings.timezone).values()]
-    return _priced(vault, [(r, Decimal(1)) for r in rows])
+    """The responses in the window as ledger rows; rows that prices cannot tell apart are
+    summed and priced once."""
+    lo, hi, at = us(start), us(now), r.at
+    inside = [s for s in r.slots if lo <= at[s] <= hi]
+    rows = key_rows(r, inside, vault.settings.timezone).values()
+    return _priced(vault, [(summed(same), Decimal(1)) for same in by_price(rows).values()])
 
 
 def _from_rows(
@@ -112,7 +118,7 @@ def _from_rows(
 def _priced(vault: Vault, parts: list[tuple[LedgerRow, Decimal]]) -> tuple[int, Money]:
     """Budget tokens and money of each row's `share`; a row with no price adds its tokens to
     the unpriced part, never $0."""
-    book = PriceBook(vault)
+    book = book_for(vault)
     tokens, money = Decimal(0), Money()
     for row, share in parts:
         tokens += _budget(row, vault.settings.budget_kinds) * share
@@ -128,17 +134,18 @@ def plan_usage(
     vault: Vault,
     rows: Iterable[LedgerRow],
     now: datetime,
-    events: list[UsageEvent] | None = None,
+    responses: Responses | None = None,
 ) -> list[WindowUsage]:
-    """Every plan window's current usage; from `events` when given, else from ledger `rows`."""
+    """Every plan window's current usage; from the logs' `responses` when given, else from
+    ledger `rows`."""
     tz = ZoneInfo(vault.settings.timezone)
     rows = list(rows)
     out = []
     for plan in vault.plans:
         for w in plan.windows:
             start, resets = window_bounds(w, now, tz)
-            if events is not None:
-                tokens, money = _from_events(vault, events, start, now)
+            if responses is not None:
+                tokens, money = _from_responses(vault, responses, start, now)
             else:
                 tokens, money = _from_rows(vault, rows, start, now)
             out.append(
@@ -149,7 +156,7 @@ def plan_usage(
                     resets_at=resets,
                     tokens=tokens,
                     usd=money.usd,
-                    source="logs" if events is not None else "ledgers",
+                    source="logs" if responses is not None else "ledgers",
                     unpriced_tokens=money.unpriced_tokens,
                     unpriced_models=money.unpriced_models,
                 )

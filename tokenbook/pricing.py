@@ -28,6 +28,7 @@ class Priced:
 
 class PriceBook:
     def __init__(self, vault: Vault) -> None:
+        self.vault = vault
         self.models = vault.models
         self.web_search = vault.web_search
         self._match: dict[str, ModelPrice | None] = {}
@@ -94,6 +95,17 @@ class PriceBook:
                 return Priced(None, f"no web search price on {row.date}")
             usd += Decimal(row.web_search) * search.usd / 1000
         return Priced(usd)
+
+
+_SHARED: list[PriceBook] = []  # the book of the vault priced last
+
+
+def book_for(vault: Vault) -> PriceBook:
+    """One book per vault object, kept while it is the vault priced: the figures of one
+    command price each row once (a book remembers its rows' prices)."""
+    if not _SHARED or _SHARED[0].vault is not vault:
+        _SHARED[:] = [PriceBook(vault)]
+    return _SHARED[0]
 
 
 def _multiplier(entry: PriceEntry, row: LedgerRow) -> Decimal | str:

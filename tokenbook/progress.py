@@ -14,10 +14,12 @@ from tokenbook.dashboard import BetView
 from tokenbook.dashboard import Dashboard
 from tokenbook.dashboard import bet_view
 from tokenbook.dashboard import cycle_href
+from tokenbook.ledger import LedgerRow
 from tokenbook.model import Bet
 from tokenbook.model import Cycle
 from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.store import LedgerSet
 
 WARN_AT = Decimal(80)
@@ -41,11 +43,14 @@ class ProgressView:
     bought: str = ""  # what the usage bought so far, from git (`docs/outcomes.md`)
 
 
-def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[ProgressView]:
-    book = PriceBook(vault)
+def build_progress(
+    vault: Vault, ledgers: LedgerSet, dash: Dashboard, *, sessions: bool = True
+) -> list[ProgressView]:
+    """Each bet's progress; `sessions`: with its sessions' usage (the progress file's table)."""
+    book = book_for(vault)
     by_ledger = ledgers.by_ledger()
     known = {v.id: v for v in dash.bets}
-    yields = bought_lines(ledgers, [known.get(b.id) for b in vault.bets])
+    yields = bought_lines(dash)
     out = []
     for bet in vault.bets:
         rows = by_ledger.get(bet.id, [])
@@ -62,21 +67,25 @@ def build_progress(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> list[Pr
         _pace(p)
         p.bought = yields.get(bet.id, "")
         p.warnings.extend(view.warnings)
-        sessions: dict[str, Line] = {}
-        for row in rows:
-            line = sessions.setdefault(row.session, Line(row.session, extra=row.date.isoformat()))
-            line.usage.add(row, book)
-        p.sessions = sorted(sessions.values(), key=lambda ln: (ln.extra, ln.label))
+        if sessions:
+            p.sessions = _sessions(rows, book)
         out.append(p)
     return out
 
 
-def bought_lines(ledgers: LedgerSet, views: list[BetView | None]) -> dict[str, str]:
-    from tokenbook.outcome_text import yield_line
-    from tokenbook.status import bet_yields
+def _sessions(rows: list[LedgerRow], book: PriceBook) -> list[Line]:
+    found: dict[str, Line] = {}
+    for row in rows:
+        line = found.setdefault(row.session, Line(row.session, extra=row.date.isoformat()))
+        line.usage.add(row, book)
+    return sorted(found.values(), key=lambda ln: (ln.extra, ln.label))
 
-    yields = bet_yields(ledgers, [v for v in views if v is not None])
-    return {bet: yield_line(y) for bet, y in yields.items()}
+
+def bought_lines(dash: Dashboard) -> dict[str, str]:
+    """What each bet's usage bought, as one line (from `dash.yields`)."""
+    from tokenbook.outcome_text import yield_line
+
+    return {bet: yield_line(y) for bet, y in dash.yields.items()}
 
 
 def _pace(p: ProgressView) -> None:

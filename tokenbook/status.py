@@ -22,20 +22,21 @@ from tokenbook.dashboard import build_dashboard
 from tokenbook.estimate_record import EstimateRow
 from tokenbook.estimate_record import estimate_json
 from tokenbook.estimate_record import estimates_table
-from tokenbook.events import UsageEvent
 from tokenbook.ledger import LedgerRow
 from tokenbook.limits import LimitRecord
+from tokenbook.logcolumns import Responses
 from tokenbook.model import Vault
 from tokenbook.money import Money
 from tokenbook.money import unpriced
 from tokenbook.money import unpriced_json
 from tokenbook.outcome_view import Yield
+from tokenbook.outcome_view import bet_yields as bet_yields
 from tokenbook.outcome_view import yield_json
-from tokenbook.outcomes import outcomes_of
 from tokenbook.pace import Pace
 from tokenbook.plans import WindowUsage
 from tokenbook.plans import plan_usage
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
 from tokenbook.reports import Usage
@@ -74,38 +75,25 @@ def build_status(
     ledgers: LedgerSet,
     as_of: date,
     now: datetime,
-    events: list[UsageEvent] | None = None,
+    responses: Responses | None = None,
     limits: list[LimitRecord] | None = None,
 ) -> Status:
-    dash = build_dashboard(vault, ledgers, as_of)
-    progress = {p.bet.id: p for p in build_progress(vault, ledgers, dash)}
+    dash = build_dashboard(vault, ledgers, as_of, extras=False)
+    progress = {p.bet.id: p for p in build_progress(vault, ledgers, dash, sessions=False)}
     rows = [p.row for p in ledgers.rows.values()]
-    book = PriceBook(vault)
+    book = book_for(vault)
     by_ledger = ledgers.by_ledger()
     burns = {b.id: window_money(by_ledger.get(b.id, []), book, b.pace) for b in dash.bets}
-    windows = plan_usage(vault, rows, now, events)
+    windows = plan_usage(vault, rows, now, responses)
     cycle_burn = window_money(rows, book, dash.pace)
     views = {
         b.id: sessions_view(vault, b.bet, by_ledger.get(b.id, []), book) for b in dash.bets if b.bet
     }
     sessions = {k: v for k, v in views.items() if v is not None}
     status = Status(dash, progress, windows, list(limits or []), burns, cycle_burn, sessions)
-    status.yields.update(bet_yields(ledgers, dash.bets))
+    status.yields.update(dash.yields)
     status.estimates.update({r.bet.id: r for r in estimates_table(vault, ledgers)})
     return status
-
-
-def bet_yields(ledgers: LedgerSet, views: list[BetView]) -> dict[str, Yield]:
-    """What each bet's usage (all of it) bought: its outcome from git, its deliverables."""
-    outcomes = outcomes_of(ledgers, [v.id for v in views])
-    return {
-        v.id: Yield(
-            outcome=outcomes[v.id],
-            usage=v.usage,
-            deliverables_done=v.tasks_done if v.bet is not None else None,
-        )
-        for v in views
-    }
 
 
 def window_money(rows: Iterable[LedgerRow], book: PriceBook, p: Pace | None) -> Money:

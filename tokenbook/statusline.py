@@ -2,7 +2,9 @@
 
 `render_all` writes `<vault>/.tokenbook-cache/summary.json` (git-ignored, disposable) after every
 render; `status_line` reads it, finds the bet the running session counts toward and prints its
-share of the appetite. This module imports nothing heavy, so the command answers in milliseconds.
+share of the appetite. This module imports nothing heavy, so the command answers in milliseconds:
+the line's own path takes folders as strings (`pathlib` and `re` cost more than the answer), and
+the guard's modules load only when a session budget can apply.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import json
 import os
 from datetime import UTC
 from datetime import timedelta
-from fnmatch import fnmatchcase
-from pathlib import Path
+
+from tokenbook.statusformat import UNASSIGNED as UNASSIGNED
+from tokenbook.statusformat import format_line
+from tokenbook.statusformat import windows
 
 TYPE_CHECKING = False  # `typing`, `dataclasses` and `decimal` cost more than the whole answer
 if TYPE_CHECKING:
@@ -20,23 +24,30 @@ if TYPE_CHECKING:
     from datetime import date
     from datetime import datetime
     from decimal import Decimal
+    from pathlib import Path
     from typing import Any
 
     from tokenbook.model import Bet
     from tokenbook.model import Vault
 
-UNASSIGNED = "unassigned"  # tokenbook.model.UNASSIGNED
+    Folder = str | os.PathLike[str]
+
 CACHE_DIR = ".tokenbook-cache"
 SUMMARY = f"{CACHE_DIR}/summary.json"
 SUMMARY_FORMAT = 1
 RECENT_DAYS = 45  # sessions of this many days before the latest usage are looked up directly
-COLOURS = ((100, "31"), (90, "38;5;208"), (75, "33"), (0, "32"))  # red, orange, yellow, green
 FALLBACK = "tokenbook: status unavailable"
 
 
 def config_dir(env: Mapping[str, str], home: Path) -> Path:
-    base = env.get("XDG_CONFIG_HOME") or str(home / ".config")
-    return Path(base) / "tokenbook"
+    from pathlib import Path
+
+    return Path(_config_dir(env, home))
+
+
+def _config_dir(env: Mapping[str, str], home: Folder) -> str:
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    return os.path.join(base, "tokenbook")
 
 
 def recorded_vault_file(env: Mapping[str, str], home: Path) -> Path:
@@ -46,15 +57,24 @@ def recorded_vault_file(env: Mapping[str, str], home: Path) -> Path:
 
 def find_vault(arg: Path | None, env: Mapping[str, str], home: Path) -> Path | None:
     """`--vault`, else `$TOKENBOOK_VAULT`, else the vault `hook install` recorded."""
+    from pathlib import Path
+
+    found = find_root(arg, env, home)
+    return None if found is None else Path(found)
+
+
+def find_root(arg: Folder | None, env: Mapping[str, str], home: Folder) -> Folder | None:
+    """`find_vault` without `pathlib`: the folder as given."""
     if arg is not None:
         return arg
     if env.get("TOKENBOOK_VAULT"):
-        return Path(env["TOKENBOOK_VAULT"])
+        return env["TOKENBOOK_VAULT"]
     try:
-        text = recorded_vault_file(env, home).read_text(encoding="utf-8").strip()
+        with open(os.path.join(_config_dir(env, home), "vault"), encoding="utf-8") as f:
+            text = f.read().strip()
     except OSError:
         return None
-    return Path(text) if text else None
+    return text or None
 
 
 # ------------------------------------------------------------------------------------ summary
@@ -130,8 +150,9 @@ def summary_text(summary: Mapping[str, Any]) -> str:
     return json.dumps(summary, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def read_summary(root: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((root / SUMMARY).read_text(encoding="utf-8"))
+def read_summary(root: Folder) -> dict[str, Any]:
+    with open(os.path.join(root, SUMMARY), encoding="utf-8") as f:
+        data: dict[str, Any] = json.loads(f.read())
     if data.get("format") != SUMMARY_FORMAT:
         raise ValueError("summary of another tokenbook version; run tokenbook render")
     return data
@@ -163,6 +184,8 @@ def _claims(
     span = cycles.get(bet["cycle"])
     if bet["status"] != "active" or span is None or not span[0] <= day <= span[1]:
         return False
+    from fnmatch import fnmatchcase  # only for a session no ledger knows: it loads `re`
+
     return any(
         (r["project"] is None or fnmatchcase(project, r["project"]))
         and (r["branch"] is None or fnmatchcase(branch, r["branch"]))
@@ -176,22 +199,6 @@ def local_day(now: datetime, timezone: str) -> str:
     from zoneinfo import ZoneInfo  # only when needed: it costs milliseconds
 
     return now.astimezone(ZoneInfo(timezone)).date().isoformat()
-
-
-def git_branch(cwd: Path) -> str:
-    """The checked-out branch from `.git/HEAD` (no subprocess); '' when unknown or detached."""
-    for folder in (cwd, *cwd.parents):
-        dot_git = folder / ".git"
-        try:
-            if dot_git.is_file():  # a worktree or submodule: `gitdir: <path>`
-                text = dot_git.read_text(encoding="utf-8").strip()
-                dot_git = (folder / text.removeprefix("gitdir:").strip()).resolve()
-            if dot_git.is_dir():
-                head = (dot_git / "HEAD").read_text(encoding="utf-8").strip()
-                return head.removeprefix("ref: refs/heads/") if head.startswith("ref:") else ""
-        except OSError:
-            return ""
-    return ""
 
 
 def _text(value: Any) -> str:
@@ -212,76 +219,22 @@ def session_bet(summary: Mapping[str, Any], payload: Mapping[str, Any], now: dat
     if isinstance(known, str):
         return known
     day = local_day(now, summary["timezone"])
-    branch = git_branch(Path(cwd)) if cwd else ""
+    from tokenbook.gitbranch import git_branch
+
+    branch = git_branch(cwd) if cwd else ""
     return attribute(summary, session, day, cwd, branch)
 
 
-def colour(text: str, percent: float, enabled: bool) -> str:
-    if not enabled:
-        return text
-    code = next(c for limit, c in COLOURS if percent >= limit)
-    return f"\x1b[{code}m{text}\x1b[0m"
-
-
-def _windows(payload: Mapping[str, Any]) -> list[str]:
-    limits = payload.get("rate_limits")
-    if not isinstance(limits, dict):
-        return []
-    out = []
-    for key, label in (("five_hour", "5h"), ("seven_day", "7d")):
-        window = limits.get(key)
-        used = window.get("used_percentage") if isinstance(window, dict) else None
-        if isinstance(used, int | float) and not isinstance(used, bool):
-            out.append(f"{label} {used:.0f}%")
-    return out
-
-
-def format_line(summary: Mapping[str, Any], bet_id: str, windows: list[str], ansi: bool) -> str:
-    bet = next((b for b in summary["bets"] if b["id"] == bet_id), None)
-    if bet_id == UNASSIGNED or bet is None:
-        parts = [f"tokenbook: {bet_id} (no bet claims this session)"]
-    elif bet["percent"] is None:
-        parts = [f"tokenbook: {bet_id} (no appetite to compare with)"]
-    else:
-        parts = [f"tokenbook: {bet_id} {_share(bet, ansi)}"]
-    if windows:
-        parts.append("plan " + " ".join(windows))
-    return " · ".join(parts)
-
-
-def _share(bet: Mapping[str, Any], ansi: bool) -> str:
-    """`42% of appetite ($4.20/$10.00)`; with unpriced usage the dollar figures are floors:
-    `≥42% of appetite (≥$4.20/$10.00, 1.2M tok unpriced)`, never a plain total."""
-    percent = float(bet["percent"])
-    by_usd = bet["appetite_usd"] is not None
-    floor = "≥" if by_usd and bet.get("unpriced") else ""
-    shown = colour(f"{floor}{percent:.0f}%", percent, ansi)
-    if not by_usd:
-        amount = f"{_short(bet['used_tokens'])}/{_short(bet['appetite_tokens'])} tokens"
-    elif floor:
-        used = f"≥${bet['used_usd']}" if float(bet["used_usd"]) else "unpriced"
-        amount = f"{used}/${bet['appetite_usd']}, {_short(bet.get('unpriced_tokens'))} tok unpriced"
-    else:
-        amount = f"${bet['used_usd']}/${bet['appetite_usd']}"
-    return f"{shown} of appetite ({amount})"
-
-
-def _short(value: int | None) -> str:
-    if value is None:
-        return "—"
-    for size, unit in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
-        if value >= size:
-            return f"{value / size:.1f}{unit}"
-    return str(value)
-
-
-def _budgeted(summary: Mapping[str, Any]) -> bool:
-    """Whether any bet or cycle has a session budget (none: the line has no session part)."""
+def _budgeted(summary: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """Whether a session budget can apply (else `guard.session_part` is ''): some bet or cycle
+    has one, and Claude Code named the session's transcript."""
+    if not _text(payload.get("transcript_path")):
+        return False
     return any(x.get("session_budget") for x in (*summary["bets"], *summary["cycles"]))
 
 
 def status_line(
-    stdin_text: str, root: Path | None, now: datetime, env: Mapping[str, str] = os.environ
+    stdin_text: str, root: Folder | None, now: datetime, env: Mapping[str, str] = os.environ
 ) -> str:
     """Never raises: any problem gives a short fallback line naming it."""
     try:
@@ -290,18 +243,22 @@ def status_line(
         try:
             summary = read_summary(root)
         except FileNotFoundError:
-            return f"{FALLBACK} (no summary yet: run tokenbook sync --vault {root})"
+            from pathlib import Path  # the folder as `Path` prints it
+
+            return f"{FALLBACK} (no summary yet: run tokenbook sync --vault {Path(root)})"
         payload = json.loads(stdin_text) if stdin_text.strip() else {}
         if not isinstance(payload, dict):
             payload = {}
         bet_id = session_bet(summary, payload, now)
         ansi = not env.get("NO_COLOR")
-        line = format_line(summary, bet_id, _windows(payload), ansi)
-        part = ""
-        if _budgeted(summary):  # the guard's modules (decimal, hashlib) load only then
-            from tokenbook.guard import session_part  # '' unless a session budget applies
+        line = format_line(summary, bet_id, windows(payload), ansi)
+        if not _budgeted(summary, payload):
+            return line
+        from pathlib import Path
 
-            part = session_part(summary, bet_id, payload, root, now)
+        from tokenbook.guard import session_part  # '' unless a session budget applies
+
+        part = session_part(summary, bet_id, payload, Path(root), now)
         return f"{line} · {part}" if part else line
     except Exception as e:  # the status line must never crash Claude Code's footer
         return f"{FALLBACK} ({type(e).__name__})"

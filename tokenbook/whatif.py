@@ -16,6 +16,9 @@ from tokenbook.model import ModelPrice
 from tokenbook.model import Vault
 from tokenbook.pricing import MTOK
 from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
+from tokenbook.rowsums import by_price
+from tokenbook.rowsums import summed
 
 
 @dataclass(slots=True)
@@ -65,12 +68,14 @@ def reprice(vault: Vault, rows: Iterable[LedgerRow], target: ModelPrice) -> Repr
     """Price every row's tokens (and web searches) as if `target` had served them.
 
     A row that has no price either way is left out of both totals (and its reason kept), so the
-    two totals always compare the same usage."""
-    actual = PriceBook(vault)
+    two totals always compare the same usage. Rows that prices cannot tell apart are summed and
+    priced once (`rowsums.py`: the same Decimals as row by row)."""
+    actual = book_for(vault)
     other = PriceBook(replace(vault, models=(target,)))
     as_target = target.patterns[0]  # a pattern matches itself, so the target prices it
     out = Repriced(model=target, terms={k: Term(k) for k in (*TOKEN_COLUMNS, "web_search")})
-    for row in rows:
+    for same in by_price(rows).values():
+        row = summed(same)
         priced = actual.price(row)
         if priced.usd is None:
             out.actual_unpriced.add(priced.unpriced)
@@ -82,7 +87,7 @@ def reprice(vault: Vault, rows: Iterable[LedgerRow], target: ModelPrice) -> Repr
             out.unpriced.add(missing)
             out.unpriced_tokens += row.tokens.total
             continue
-        out.rows += 1
+        out.rows += len(same)
         out.actual_usd += priced.usd
         for kind, (n, usd) in terms.items():
             out.terms[kind].tokens += n
@@ -136,7 +141,7 @@ def suggest_cheaper(
 ) -> Suggestion | None:
     """The next cheaper tier among the models the team uses (`candidates`), with the saving
     had the bet's usage so far run on it."""
-    book = PriceBook(vault)
+    book = book_for(vault)
     by_model: dict[str, int] = {}
     for row in rows:
         by_model[row.model] = by_model.get(row.model, 0) + row.tokens.total

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import replace
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from tokenbook import jsontext
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import parse_day
@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         out, text = _blocks(args, vault, ledgers, book, keep)
     else:
         out, text = _labelled(args, vault, ledgers, book, keep)
-    print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
+    print(jsontext.dumps(out) if args.json else text)
     return 0
 
 
@@ -194,10 +194,10 @@ def _blocks(
     args: argparse.Namespace, vault: Vault, ledgers: LedgerSet, book: PriceBook, keep: Filter
 ) -> tuple[dict[str, Any], str]:
     from tokenbook.attribution import Attributor
+    from tokenbook.blockcut import cut
     from tokenbook.blocks import build_blocks
-    from tokenbook.blocks import entries
     from tokenbook.commands.common import log_dirs
-    from tokenbook.logview import log_events
+    from tokenbook.logview import log_responses
     from tokenbook.noop import known_dirs
 
     if args.order:
@@ -206,9 +206,8 @@ def _blocks(
     root = vault.root
     dirs = known_dirs(str(root), [str(p) for p in args.logs])
     found = [Path(d) for d in dirs] if dirs is not None else log_dirs(args.logs, root)
-    events = log_events(root, found, ledgers)
-    items = entries(ledgers, events, Attributor(vault))
-    blocks = build_blocks(items, book, keep, now, vault.settings.timezone)
+    usage = cut(log_responses(root, found, ledgers), ledgers, Attributor(vault))
+    blocks = build_blocks(usage, book, keep, now, vault.settings.timezone)
     if args.json:
         return blocks_json(blocks), ""
     from tokenbook.tables import blocks_table

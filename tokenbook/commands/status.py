@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import UTC
@@ -11,13 +10,15 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tokenbook import jsontext
 from tokenbook.commands.common import add_logs
 from tokenbook.commands.common import add_vault
 from tokenbook.commands.common import log_dirs
 from tokenbook.commands.common import parse_day
 from tokenbook.commands.common import vault_path
-from tokenbook.events import UsageEvent
 from tokenbook.limits import read_limits
+from tokenbook.logcolumns import Responses
+from tokenbook.logcolumns import from_events
 from tokenbook.model import Vault
 from tokenbook.noop import known_dirs
 from tokenbook.plans import local_day
@@ -54,9 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", type=_now, help="the moment for plan windows (default: the clock)")
 
 
-def _events(
+def _responses(
     vault: Vault, dirs: list[Path], ledgers: LedgerSet, now: datetime
-) -> list[UsageEvent] | None:
+) -> Responses | None:
     """The responses in the plan windows, when any log dir is readable: from the ledgers'
     records of what the logs hold, and the log bytes the last sync did not read (`logview.py`).
     Without plan windows, none are needed."""
@@ -65,10 +66,10 @@ def _events(
     tz = ZoneInfo(vault.settings.timezone)
     starts = [window_bounds(w, now, tz)[0] for plan in vault.plans for w in plan.windows]
     if not starts:
-        return []
-    from tokenbook.logview import log_events
+        return from_events([])
+    from tokenbook.logview import log_responses
 
-    return log_events(vault.root, dirs, ledgers, since=min(starts))
+    return log_responses(vault.root, dirs, ledgers, since=min(starts))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,10 +81,10 @@ def run(args: argparse.Namespace) -> int:
     limits, _ = read_limits(root)
     dirs = known_dirs(str(root), [str(p) for p in args.logs])
     found = [Path(d) for d in dirs] if dirs is not None else log_dirs(args.logs, root)
-    events = _events(vault, found, ledgers, now)
-    status = build_status(vault, ledgers, as_of, now, events, limits)
+    responses = _responses(vault, found, ledgers, now)
+    status = build_status(vault, ledgers, as_of, now, responses, limits)
     if args.json:
-        print(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+        print(jsontext.dumps(status_json(status)))
     else:
         from tokenbook.status_text import status_text
 

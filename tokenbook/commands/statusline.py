@@ -11,34 +11,37 @@ import os
 import sys
 from datetime import UTC
 from datetime import datetime
-from pathlib import Path
 
-from tokenbook.statusline import find_vault
+from tokenbook.statusline import find_root
 from tokenbook.statusline import status_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
+    from tokenbook.statusline import Folder
+
 VAULT_HELP = "the vault folder (default: $TOKENBOOK_VAULT, else the one `hook install` recorded)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from pathlib import Path
+
     p.add_argument("--vault", type=Path, default=None, help=VAULT_HELP)
 
 
-def _answer(vault: Path | None) -> int:
+def _answer(vault: Folder | None) -> int:
     try:
         stdin_text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     except (OSError, ValueError, UnicodeDecodeError):
         stdin_text = ""
-    root = find_vault(vault, os.environ, Path.home())
+    root = find_root(vault, os.environ, os.path.expanduser("~"))
     print(status_line(stdin_text, root, datetime.now(UTC)))
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    vault: Path | None = args.vault
+    vault: Folder | None = args.vault
     return _answer(vault)
 
 
@@ -48,9 +51,9 @@ def main(argv: list[str]) -> int:
     if not argv:
         return _answer(None)
     if len(argv) == 2 and argv[0] == "--vault":
-        return _answer(Path(argv[1]))
+        return _answer(argv[1])
     if len(argv) == 1 and argv[0].startswith("--vault="):
-        return _answer(Path(argv[0].removeprefix("--vault=")))
+        return _answer(argv[0].removeprefix("--vault="))
     import argparse
 
     parser = argparse.ArgumentParser(prog="tokenbook statusline", description=__doc__)
