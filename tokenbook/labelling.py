@@ -72,12 +72,25 @@ def _metas(subs: list[Path]) -> dict[str, Meta]:
 
 
 def labels_of(paths: Iterable[str | Path]) -> dict[str, Resolved]:
-    """Response key (`message.id` NUL `requestId`) → its labels, for the sessions of `paths`
-    (a key in two sessions' files: the later session's, in path order)."""
+    """Response key (`message.id` NUL `requestId`) → its labels, for the sessions of `paths`.
+    A key in two sessions' files (a resumed session copies the old one's lines) gets both
+    views joined as records join them (the larger of two labels), so what a response is
+    labelled does not depend on which sessions one sync happened to read."""
     out: dict[str, Resolved] = {}
     for found in _resolved(list(session_groups(paths).values())):
-        out.update(found)
+        for key, res in found.items():
+            known = out.get(key)
+            out[key] = res if known is None or known == res else joined_labels(known, res)
     return out
+
+
+def joined_labels(a: Resolved, b: Resolved) -> Resolved:
+    return Resolved(
+        command=max(a.command, b.command),
+        skill=max(a.skill, b.skill),
+        run=max(a.run, b.run),
+        agent=max(a.agent, b.agent),
+    )
 
 
 Group = tuple[Path | None, list[Path]]

@@ -148,6 +148,9 @@ def place_and_tally(
     touched |= _type_agents(ledgers, types)
     touched |= place_new(ledgers, new, attributor)
     touched |= apply_labels(ledgers, labels, ids)
+    # A type the labels gave some of a subagent's responses (its spawning call) is all of
+    # its responses' type now, not at the next sync.
+    touched |= _type_agents(ledgers, known_types(ledgers))
     result.new_responses = len(new)
     if rebuild:
         touched |= _rebuild(ledgers)
