@@ -147,7 +147,9 @@ def test_rank_prefers_more_responses_then_more_tokens():
         (100_001, 100_000),
         (200_000, 100_000),
         (200_001, 200_000),
-        (5_000_000, 200_000),
+        (272_000, 200_000),
+        (272_001, 272_000),
+        (5_000_000, 272_000),
     ],
 )
 def test_prompt_band_boundaries(prompt, band):

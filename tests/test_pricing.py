@@ -74,6 +74,35 @@ def test_long_context_prices_the_whole_request_above_the_threshold(capsys, vault
     assert Decimal(t["cost_usd"]) == expected
 
 
+def test_a_272k_threshold_prices_only_prompts_above_it(capsys, vault, logs):
+    """GPT-5.4 bills the whole request at higher rates above 272k prompt tokens; a 200k
+    threshold (Claude's) still applies to those prompts."""
+    (vault / "pricing" / "openai.md").write_text(
+        "---\nmodels:\n  - match: [gpt-test]\n    prices:\n      - from: 2026-01-01\n"
+        "        input: 2.5\n        output: 15\n        cache_write_5m: 2.5\n"
+        "        cache_write_1h: 2.5\n        cache_read: 0.25\n        long_context:\n"
+        "          threshold: 272000\n          input: 5\n          output: 22.5\n"
+        "          cache_write_5m: 5\n          cache_write_1h: 5\n          cache_read: 0.5\n---\n"
+    )
+    under = assistant("m1", "r", model="gpt-test", input=250_000, cache_write=0, cache_read=22_000,
+                      output=100)  # fmt: skip
+    over = assistant("m2", "r", model="gpt-test", input=250_000, cache_write=0, cache_read=22_001,
+                     output=100, ts="2026-11-03T10:01:00.000Z")  # fmt: skip
+    claude = assistant("m3", "r", model="claude-sonnet-4-5-20250929", ts="2026-03-02T10:00:00Z",
+                       input=300_000, cache_write=0, cache_read=0, output=10)  # fmt: skip
+    write_log(logs, "p/s.jsonl", [under, over, claude])
+    code, _, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
+    assert code == 0, err
+    rows = {r["date"]: r for r in report(capsys, vault, "daily")["rows"]}
+    expected = Decimal(usd((250_000, "2.5"), (22_000, "0.25"), (100, "15"))) + Decimal(
+        usd((250_000, "5"), (22_001, "0.5"), (100, "22.5"))
+    )
+    assert Decimal(rows["2026-11-03"]["cost_usd"]) == expected
+    assert Decimal(rows["2026-03-02"]["cost_usd"]) == Decimal(usd((300_000, "6"), (10, "22.5")))
+    summary = (vault / "ledgers" / "unassigned.md").read_text()
+    assert "prompt \\>272k" in summary  # markdown-escaped
+
+
 def test_long_context_premium_ends_on_its_date(capsys, vault, logs):
     line = assistant(
         "m1",

@@ -183,7 +183,8 @@ def test_cli_shows_the_diff_then_writes_with_write(capsys, vault, genai):
     assert (code, err) == (0, "")
     assert "+++ b/pricing/openai.md" in out
     assert "+++ b/pricing/google.md" in out
-    assert "note: gpt-5.4: the higher rate above 272,000 prompt tokens is not modelled" in out
+    assert "gpt-5.4: the higher rate above 272,000" not in out  # a band ledgers record
+    assert "+          threshold: 272000\n" in out
     assert "note: codex-auto-review: not in genai-prices" in out
     assert out.endswith(
         f"prices: nothing written; run again with --write to apply ({genai.label})\n"

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 CACHE_DIR = ".tokenbook-cache/guard"
 FORMAT = 1
 KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-BANDS = (100_000, 200_000)
 MTOK = Decimal(1_000_000)
 MAX_TOKENS = 100_000_000
 # A response: [time (ISO, UTC), model, input, output, cache_write_5m, cache_write_1h,

@@ -10,7 +10,10 @@ from pathlib import Path
 UNASSIGNED = "unassigned"
 BET_STATUSES = ("planned", "active", "done", "dropped")
 PRICE_KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-PROMPT_BANDS = (100_000, 200_000)  # ledgers record which of these a request's prompt exceeded
+# Ledgers record which of these a request's prompt exceeded: the thresholds where a price
+# list switches the whole request to higher rates (Claude and Gemini 200k, GPT-5.4/5.5 272k).
+PROMPT_BANDS = (100_000, 200_000, 272_000)
+FORMAT_1_BANDS = (100_000, 200_000)  # all that format-1 ledgers recorded
 
 
 @dataclass(frozen=True, slots=True)

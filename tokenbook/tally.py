@@ -28,6 +28,7 @@ from tokenbook.events import Tokens
 from tokenbook.ledger import Key
 from tokenbook.ledger import LedgerRow
 from tokenbook.localdays import LocalDays
+from tokenbook.model import FORMAT_1_BANDS
 from tokenbook.model import PROMPT_BANDS
 from tokenbook.records import Rec
 from tokenbook.records import message_of
@@ -72,10 +73,12 @@ LOGGED = ("manual", "scheduled")
 
 def history_key(key: Key) -> Key:
     """The key a migrated row and records are compared under: a subagent's type is not part of
-    it (format 1 wrote `subagent` where records now know the type, or the other way round)."""
+    it (format 1 wrote `subagent` where records now know the type, or the other way round),
+    and a prompt band is one format 1 knew (it recorded prompts over 272k as over 200k)."""
     day, session, model, agent, speed, geo, band = key
     side = agent if agent in ("main", *LOGGED) else SIDE
-    return (day, session, model, side, speed, geo, band)
+    old_band = max((b for b in FORMAT_1_BANDS if b <= band), default=0)  # 272k was 200k
+    return (day, session, model, side, speed, geo, old_band)
 
 
 def superseded(legacy: Mapping[RowId, LedgerRow], keys: Mapping[Key, int]) -> set[RowId]:

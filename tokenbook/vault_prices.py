@@ -100,7 +100,8 @@ def _parse_entry(r: Fields) -> PriceEntry | None:
 def _band(value: Any) -> int:
     n = f.count(value)
     if n not in PROMPT_BANDS:
-        bands = " or ".join(str(b) for b in PROMPT_BANDS)
+        *first, last = (str(b) for b in PROMPT_BANDS)
+        bands = f"{', '.join(first)} or {last}"
         raise f.Invalid(
             f"must be {bands} (ledgers only record whether a prompt went over these), got {n}"
         )
