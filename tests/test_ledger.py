@@ -208,3 +208,17 @@ def test_hand_padded_cells_still_read(tmp_path):
     parsed = parse_ledger(path, str(path), "UTC")
     assert isinstance(parsed, ParsedLedger), parsed
     assert parsed.rows == (row("s|1", project="/p"),)
+
+
+def test_migrated_rows_compare_under_the_bands_format_1_knew():
+    """Format 1 wrote prompts over 272k as over 200k: records of such prompts must replace
+    that migrated row, not count beside it."""
+    from tokenbook.tally import history_key
+    from tokenbook.tally import superseded
+
+    key = (date(2026, 11, 3), "s", "gpt-5.4", "main", "standard", "")
+    legacy = {("b", (*key, 200_000)): row(prompt_over=200_000, responses=2)}
+    assert history_key((*key, 272_000)) == history_key((*key, 200_000))
+    assert history_key((*key, 100_000)) != history_key((*key, 200_000))
+    assert superseded(legacy, {history_key((*key, 272_000)): 2}) == set(legacy)
+    assert superseded(legacy, {history_key((*key, 272_000)): 1}) == set()
