@@ -21,6 +21,7 @@ from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from collections.abc import Mapping
     from typing import Any
 
@@ -29,6 +30,7 @@ FORMAT = 1
 KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 MTOK = Decimal(1_000_000)
 MAX_TOKENS = 100_000_000
+USAGE = b'"usage"'
 # A response: [time (ISO, UTC), model, input, output, cache_write_5m, cache_write_1h,
 # cache_read, speed, geo, web searches]
 
@@ -84,7 +86,7 @@ def _response(obj: Any) -> tuple[str, list[Any]] | None:
 
 
 def _take(responses: dict[str, list[Any]], raw: bytes) -> None:
-    if b'"usage"' not in raw or b'"assistant"' not in raw:
+    if USAGE not in raw or b'"assistant"' not in raw:
         return
     try:
         found = _response(json.loads(raw))
@@ -114,10 +116,21 @@ def _read(path: Path, state: list[int], responses: dict[str, list[Any]]) -> bool
     except OSError:
         return False
     end = data.rfind(b"\n") + 1  # an unfinished last line is read next time
-    for raw in data[:end].split(b"\n"):
+    for raw in _usage_lines(data, end):
         _take(responses, raw)
     state[1] += end
     return end > 0
+
+
+def _usage_lines(data: bytes, end: int) -> Iterator[bytes]:
+    """The complete lines of `data[:end]` that hold `"usage"`, found in the buffer (most lines,
+    tool output among them, are never split out or looked at one by one)."""
+    find, rfind = data.find, data.rfind
+    at = find(USAGE, 0, end)
+    while at != -1:
+        stop = find(b"\n", at, end)
+        yield data[rfind(b"\n", 0, at) + 1 : stop]
+        at = find(USAGE, stop, end)
 
 
 def cache_file(root: Path, session: str) -> Path:
