@@ -5,6 +5,7 @@ machines, end equal to one clean sync of everything any sync saw (an independent
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
@@ -187,10 +188,14 @@ def _export(capsys: Any, vault: Path) -> Any:
     return json.loads(capsys.readouterr().out)["rows"]
 
 
+# CI runs 30 fixed examples; TOKENBOOK_WORKFLOW_EXAMPLES=N runs N random ones (a longer hunt).
+HUNT = int(os.environ.get("TOKENBOOK_WORKFLOW_EXAMPLES", "0"))
+
+
 @settings(
-    max_examples=30,
+    max_examples=HUNT or 30,
     deadline=None,
-    derandomize=True,
+    derandomize=not HUNT,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure prints its operations
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
