@@ -37,7 +37,6 @@ _KEYS = re.compile(
     rb'"(Agent|Skill|Task|agent(?:Id|_progress)|attribution(?:Agent|Skill)|backgroundTaskId'
     rb'|commandName|requestId|sessionKind|usage)(?=")'
 )
-_SPAWN_OR_SKILL = (b"Skill", b"Task", b"Agent")
 _MESSAGE = b'"message":'
 _ASSISTANT = b'"assistant"'
 _USER = b'"user"'
@@ -98,7 +97,7 @@ def _block(walk: Walk, block: bytes, end: int, first: bool) -> bool:
                 walk.entrypoint = cl.field_in(block[s:e], "entrypoint")
             entry = block.find(_ENTRYPOINT, e, end) if not walk.entrypoint else -1
         if fed:
-            if names:
+            if b"sessionKind" in names or b"attributionAgent" in names:
                 _envelope(walk, block[s:e], names)
             _line(walk, block, s, e, names)
         s = e + 1
@@ -150,7 +149,8 @@ def _line(walk: Walk, block: bytes, s: int, e: int, names: Names) -> None:
 
 
 def _calls_tools(block: bytes, s: int, e: int, names: Names) -> bool:
-    return any(n in names for n in _SPAWN_OR_SKILL) and block.find(_TOOL_USE, s, e) >= 0
+    called = b"Skill" in names or b"Task" in names or b"Agent" in names
+    return called and block.find(_TOOL_USE, s, e) >= 0
 
 
 def _key(block: bytes, s: int, e: int, found: re.Match[bytes], names: Names) -> str | None:

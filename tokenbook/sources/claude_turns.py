@@ -202,8 +202,11 @@ class Walk:
 
     def finish(self) -> FileLabels:
         shared: dict[Labels, Labels] = {}
+        known: dict[Mark, Labels] = {}  # most responses share their turn's mark
 
         def labels(mark: Mark) -> Labels:
+            if mark in known:
+                return known[mark]
             s = self.turns[mark[2]]
             run = cl.run_kind(
                 s.entrypoint or self.entrypoint,
@@ -213,7 +216,8 @@ class Walk:
                 self.bare_dequeue,
             )
             found = Labels(mark[0], mark[1], run)
-            return shared.setdefault(found, found)
+            known[mark] = shared.setdefault(found, found)
+            return known[mark]
 
         out = self.out
         out.responses = {k: labels(m) for k, m in self.marks.items()}
