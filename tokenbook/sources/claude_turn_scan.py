@@ -6,9 +6,10 @@ lines that matter. The rule is the one of testing every line for a few quoted ke
 that per-line filter and tests compare both on every transcript the tests write and on random
 edits of their lines. What is faster here:
 
-- the rare keys (subagent, skill and background-task ids, envelope fields) are found with one
-  regular expression over the whole block instead of one scan of every line per key; a quoted
-  key holds no newline, so a line holds it iff the block's search finds it between its ends;
+- the keys (usage, request, subagent, skill and background-task ids, envelope fields) are found
+  with one regular expression over the whole block instead of one scan of every line per key;
+  a quoted key holds no newline, so a line holds it iff the block's search finds it between
+  its ends;
 - a line is a response only if its first `"message":` starts `{"id": ...` (or model, id),
   which is read where it stands: a tool result (most of the bytes) is never scanned for
   `"usage"` and the like, only for `"tool_result"`, found near its start;
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 BLOCK = 4 << 20
 Names = dict[bytes, list[int]]  # the keys `_KEYS` found in a line → where
 _BLANK = b" \t\n\r\x0b\x0c"  # what `bytes.strip` takes away
-# Every key whose presence decides something on a line that is not a response's own: with the
-# closing quote looked at and not taken, two quoted keys sharing a quote are both found.
+# The quoted keys the filter looks for in most lines or counts: with the closing quote looked at
+# and not taken, two keys sharing a quote are both found (`bytes.count` would count one).
 _KEYS = re.compile(
     rb'"(Agent|Skill|Task|agent(?:Id|_progress)|attribution(?:Agent|Skill)|backgroundTaskId'
     rb'|commandName|requestId|sessionKind|usage)(?=")'
