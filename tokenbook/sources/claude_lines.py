@@ -7,6 +7,7 @@ and never kept.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -38,10 +39,10 @@ _MESSAGE = re.compile(r"<command-message>\s*([^\s<]*)")
 _TASK_ID = re.compile(r"<task-id>\s*([^<\s]{1,200})\s*</task-id>")
 # The fast paths read ids straight from the bytes. Inside a JSON string every quote is escaped,
 # so `"key":` can only be the JSON structure itself, never text a user or tool wrote.
-_MESSAGE_ID = re.compile(
+MESSAGE_ID = re.compile(
     rb'"message":\s*\{\s*(?:"model":\s*"[^"\\]*",\s*)?"id":\s*"([^"\\]{1,200})"'
 )
-_REQUEST_ID = re.compile(rb'"requestId":\s*"([^"\\]{0,200})"')
+REQUEST_ID = re.compile(rb'"requestId":\s*"([^"\\]{0,200})"')
 _STRING_FIELD = {
     name: re.compile(rb'"' + name.encode() + rb'":\s*"([^"\\]{1,200})"')
     for name in ("entrypoint", "sessionKind", "attributionSkill", "attributionAgent")
@@ -152,7 +153,7 @@ def is_bare_dequeue(line: Any) -> bool:
 def fast_key(raw: bytes) -> str | None:
     """`message.id` + NUL + `requestId` read from the bytes of a usual assistant line; None when
     the layout is not the usual one (the caller parses the line then)."""
-    found = _MESSAGE_ID.search(raw)
+    found = MESSAGE_ID.search(raw)
     if found is None or found.start() != raw.find(b'"message":'):
         return None  # the first `"message":` must be the line's own
     requests = raw.count(b'"requestId"')
@@ -160,7 +161,7 @@ def fast_key(raw: bytes) -> str | None:
         return None
     request = b""
     if requests:
-        got = _REQUEST_ID.search(raw)
+        got = REQUEST_ID.search(raw)
         if got is None:
             return None
         request = got.group(1)
@@ -204,3 +205,10 @@ def tool_uses(line: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]
         if name in SPAWN_TOOLS or name == SKILL_TOOL:
             out.append((text(b, "id"), name, given if isinstance(given, Mapping) else {}))
     return out
+
+
+def parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # malformed: the scanner reports it
+        return None

@@ -19,16 +19,13 @@ lines are skipped silently (the scanner reports them), and no text is kept: name
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from tokenbook.sources import claude_lines as cl
-
-READ_BUFFER = 1 << 20
-_TOOL_NAMES = (b'"Skill"', b'"Task"', b'"Agent"')
+from tokenbook.sources import claude_turn_scan as scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +69,7 @@ class _Signals:
 
 
 @dataclass(slots=True)
-class _Walk:
+class Walk:
     """The state of one pass over a file."""
 
     main: bool
@@ -99,46 +96,9 @@ class _Walk:
     def mark(self) -> Mark:
         return (self.command, self.skill, self.turn)
 
-    # ----- lines
+    # ----- lines (`claude_turn_scan` picks them from the bytes)
 
-    def feed(self, raw: bytes, first: bool) -> None:
-        if first and b'"queue-operation"' in raw:
-            self.bare_dequeue = cl.is_bare_dequeue(_parse(raw))
-        self._envelope(raw)
-        if b'"agent_progress"' in raw:
-            if b'"usage"' in raw:
-                self._copy(_parse(raw))
-            return
-        if b'"usage"' in raw and b'"assistant"' in raw and not _calls_tools(raw):
-            key = cl.fast_key(raw)
-            if key is not None:
-                self._response(key, cl.field_in(raw, "attributionSkill"))
-                return
-        if b'"tool_result"' in raw and not self._result_matters(raw):
-            return
-        if b'"user"' in raw or b'"assistant"' in raw or b'"scheduled_task_fire"' in raw:
-            self._line(_parse(raw))
-
-    def _envelope(self, raw: bytes) -> None:
-        if not self.entrypoint:
-            self.entrypoint = cl.field_in(raw, "entrypoint")
-        if not self.session_kind:
-            self.session_kind = cl.field_in(raw, "sessionKind")
-        if not self.out.agent_type:
-            self.out.agent_type = cl.field_in(raw, "attributionAgent")
-
-    def _result_matters(self, raw: bytes) -> bool:
-        """A tool result is read only for a subagent's id, a skill's name or a background
-        task's id (the file's own `agentId` envelope key aside)."""
-        if b'"toolUseResult"' not in raw:
-            return False
-        return (
-            raw.count(b'"agentId"') > self.agent_ids
-            or b'"backgroundTaskId"' in raw
-            or b'"commandName"' in raw
-        )
-
-    def _line(self, obj: Any) -> None:
+    def on_line(self, obj: Any) -> None:
         if not isinstance(obj, dict):
             return
         kind = obj.get("type")
@@ -146,13 +106,13 @@ class _Walk:
             key = cl.key_of(obj)
             self._calls(obj)
             if key:
-                self._response(key, cl.text(obj, "attributionSkill"))
+                self.on_response(key, cl.text(obj, "attributionSkill"))
         elif kind == "user":
             self._user(obj)
         elif kind == "system" and obj.get("subtype") == "scheduled_task_fire":
             self.fired = True
 
-    def _response(self, key: str, stamped: str) -> None:
+    def on_response(self, key: str, stamped: str) -> None:
         self.typed_skill = ""  # a command's expansion comes before its first response
         mark = self.mark()
         if not mark[1] and stamped:  # Claude Code's own stamp where the rule found none
@@ -166,7 +126,7 @@ class _Walk:
             else:
                 self.spawn_calls[call_id] = (self.mark(), cl.text(given, "subagent_type"))
 
-    def _copy(self, obj: Any) -> None:
+    def on_copy(self, obj: Any) -> None:
         data = obj.get("data") if isinstance(obj, dict) else None
         nested = data.get("message") if isinstance(data, dict) else None
         if isinstance(nested, dict) and nested.get("type") == "assistant":
@@ -242,8 +202,11 @@ class _Walk:
 
     def finish(self) -> FileLabels:
         shared: dict[Labels, Labels] = {}
+        known: dict[Mark, Labels] = {}  # most responses share their turn's mark
 
         def labels(mark: Mark) -> Labels:
+            if mark in known:
+                return known[mark]
             s = self.turns[mark[2]]
             run = cl.run_kind(
                 s.entrypoint or self.entrypoint,
@@ -253,7 +216,8 @@ class _Walk:
                 self.bare_dequeue,
             )
             found = Labels(mark[0], mark[1], run)
-            return shared.setdefault(found, found)
+            known[mark] = shared.setdefault(found, found)
+            return known[mark]
 
         out = self.out
         out.responses = {k: labels(m) for k, m in self.marks.items()}
@@ -265,34 +229,18 @@ class _Walk:
         return out
 
 
-def _calls_tools(raw: bytes) -> bool:
-    return b'"tool_use"' in raw and any(name in raw for name in _TOOL_NAMES)
-
-
-def _parse(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):  # malformed: the scanner reports it
-        return None
-
-
 def is_subagent_file(path: Path) -> bool:
     return path.name.startswith("agent-")
 
 
 def labels(path: Path) -> FileLabels:
     """The labels of every response in one transcript file (empty if it cannot be read)."""
-    walk = _Walk(main=not is_subagent_file(path))
+    walk = Walk(main=not is_subagent_file(path))
     if not walk.main:
         walk.agent_ids = 1
         walk.out.agent_id = path.stem.removeprefix("agent-")
     try:
-        with open(path, "rb", buffering=READ_BUFFER) as f:
-            first = True
-            for raw in f:
-                if raw.startswith(b"{") and raw.rstrip().endswith(b"}"):
-                    walk.feed(raw, first)
-                first = first and not raw.strip()
+        scan.read(path, walk)
     except OSError:
         return FileLabels(agent_id=walk.out.agent_id)
     return walk.finish()
