@@ -1,0 +1,43 @@
+"""The dashboard's totals from the sums of columns (`usagesum.py`) equal `Usage.add` row by row
+and `breakdown.py`'s tables: the same tokens, sessions, Decimals and unpriced reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tokenbook import breakdown
+from tokenbook import usagesum
+from tokenbook.pricing import PriceBook
+from tokenbook.reports import Usage
+from tokenbook.store import load_ledgers
+from tokenbook.vault import load_vault
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def example() -> tuple[list, PriceBook]:
+    vault = load_vault(REPO / "vault")
+    return list(load_ledgers(vault).rows.values()), PriceBook(vault)
+
+
+def test_usage_of_equals_adding_row_by_row():
+    placed, book = example()
+    want = Usage()
+    for p in placed:
+        want.add(p.row, book)
+    got = usagesum.usage_of([p.row for p in placed], book)
+    assert got == want
+    assert str(got.priced_usd) == str(want.priced_usd)  # the same exponent too
+    assert want.unpriced  # the example vault has unpriced usage
+    assert usagesum.usage_of([], book) == Usage()
+
+
+def test_breakdowns_equal_the_row_by_row_tables():
+    placed, book = example()
+    for label in (lambda p: p.row.model, lambda p: p.row.project, lambda p: p.row.date.isoformat()):
+        want = breakdown.breakdown(placed, book, label)
+        got = usagesum.breakdown(placed, book, label)
+        assert [(ln.label, ln.usage, str(ln.usage.priced_usd)) for ln in got] == [
+            (ln.label, ln.usage, str(ln.usage.priced_usd)) for ln in want
+        ]
+    assert usagesum.top_sessions(placed, book, 3) == breakdown.top_sessions(placed, book, 3)
