@@ -3,10 +3,13 @@ and `breakdown.py`'s tables: the same tokens, sessions, Decimals and unpriced re
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from tokenbook import breakdown
 from tokenbook import usagesum
+from tokenbook.daily import daily_totals
+from tokenbook.pace import Daily
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import Usage
 from tokenbook.store import load_ledgers
@@ -41,3 +44,18 @@ def test_breakdowns_equal_the_row_by_row_tables():
             (ln.label, ln.usage, str(ln.usage.priced_usd)) for ln in want
         ]
     assert usagesum.top_sessions(placed, book, 3) == breakdown.top_sessions(placed, book, 3)
+
+
+def test_daily_totals_equal_adding_row_by_row():
+    placed, book = example()
+    rows = [p.row for p in placed]
+    for kinds in (("input", "output"), ("output",), ("input", "cache_read", "cache_write_5m")):
+        want: dict = {}
+        for row in rows:
+            d = want.get(row.date, Daily())
+            usd = book.price(row).usd or Decimal(0)
+            tokens = sum(getattr(row.tokens, k) for k in kinds)
+            want[row.date] = Daily(tokens=d.tokens + tokens, usd=d.usd + usd)
+        got = daily_totals(rows, book, kinds)
+        assert list(got.items()) == list(want.items())
+        assert [str(d.usd) for d in got.values()] == [str(d.usd) for d in want.values()]
