@@ -43,7 +43,10 @@ def test_breakdowns_equal_the_row_by_row_tables():
         assert [(ln.label, ln.usage, str(ln.usage.priced_usd)) for ln in got] == [
             (ln.label, ln.usage, str(ln.usage.priced_usd)) for ln in want
         ]
-    assert usagesum.top_sessions(placed, book, 3) == breakdown.top_sessions(placed, book, 3)
+    for limit in (1, 3, 10_000):
+        assert usagesum.top_sessions(placed, book, limit) == breakdown.top_sessions(
+            placed, book, limit
+        )
 
 
 def test_daily_totals_equal_adding_row_by_row():

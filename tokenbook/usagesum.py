@@ -79,11 +79,19 @@ def breakdown(
 
 
 def top_sessions(placed: list[Placed], book: PriceBook, limit: int = 10) -> list[Line]:
-    """`breakdown.top_sessions`, from the sums of columns."""
-    lines = lines_of(((p.row.session, p.row) for p in placed), book)
+    """`breakdown.top_sessions`: the sessions ranked by their dollars and tokens alone, the
+    totals made for the `limit` first."""
+    rows: dict[str, list[LedgerRow]] = {}
     bets: dict[str, set[str]] = {}
     for p in placed:
+        rows.setdefault(p.row.session, []).append(p.row)
         bets.setdefault(p.row.session, set()).add(p.ledger)
-    for line in lines:
-        line.extra = ", ".join(sorted(bets[line.label]))
-    return lines[:limit]
+    rank = {session: _rank(same, book) for session, same in rows.items()}
+    top = sorted(rows, key=lambda s: (rank[s], s))[:limit]
+    return [Line(s, usage_of(rows[s], book), ", ".join(sorted(bets[s]))) for s in top]
+
+
+def _rank(rows: list[LedgerRow], book: PriceBook) -> tuple[Decimal, int]:
+    """What `breakdown` sorts by: the most dollars first, then the most tokens."""
+    usd = sum((p.usd for p in map(book.price, rows) if p.usd is not None), Decimal(0))
+    return -usd, -sum(r.tokens.total for r in rows)
