@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tokenbook import breakdown
+from tokenbook import progress
 from tokenbook import usagesum
 from tokenbook.daily import daily_totals
 from tokenbook.pace import Daily
@@ -62,3 +63,17 @@ def test_daily_totals_equal_adding_row_by_row():
         got = daily_totals(rows, book, kinds)
         assert list(got.items()) == list(want.items())
         assert [str(d.usd) for d in got.values()] == [str(d.usd) for d in want.values()]
+
+
+def test_progress_sessions_equal_adding_row_by_row():
+    placed, book = example()
+    for ledger in sorted({p.ledger for p in placed}):
+        rows = [p.row for p in placed if p.ledger == ledger]
+        want: dict[str, breakdown.Line] = {}
+        for row in rows:
+            line = want.setdefault(
+                row.session, breakdown.Line(row.session, extra=row.date.isoformat())
+            )
+            line.usage.add(row, book)
+        expected = sorted(want.values(), key=lambda ln: (ln.extra, ln.label))
+        assert progress._sessions(rows, book) == expected
