@@ -1,5 +1,5 @@
 """The vault lock: one writer at a time, a clear message after the wait, and no `fcntl` needed
-(the lock is `filelock`'s, so it works on Windows too)."""
+(a plain flock where there is one, `filelock`'s lock elsewhere: they exclude each other)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,14 @@ def test_a_held_lock_makes_the_next_writer_wait_then_stop(tmp_path: Path) -> Non
         pass
     with vault_lock(tmp_path, wait_seconds=0):
         pass
+
+
+def test_filelock_waits_for_the_flock_and_takes_it_after(tmp_path: Path) -> None:
+    other = filelock.FileLock(tmp_path / LOCK_NAME, timeout=0)
+    with vault_lock(tmp_path, wait_seconds=0), pytest.raises(filelock.Timeout):
+        other.acquire()
+    other.acquire()
+    other.release()
 
 
 def test_the_lock_sweeps_temp_files_a_killed_run_left(tmp_path: Path) -> None:

@@ -156,5 +156,12 @@ def test_a_sync_of_one_new_session_loads_no_other_agent_and_no_vault_parser(sync
     write_log(synced["logs"], "p/t.jsonl", [assistant("m3", "r3", session="sess-2")])
     found = probe(synced, "sync", "--vault", synced["vault"], "--logs", synced["logs"])
     assert "1 new API response(s)" in found["stdout"]
-    absent = (*VAULT_PARSING, *AGENTS, "msgspec", "tokenbook.tables", "tokenbook.blocks")
+    absent = (
+        *VAULT_PARSING,
+        *AGENTS,
+        "msgspec",
+        "tokenbook.tables",
+        "tokenbook.blocks",
+        "filelock",
+    )
     assert sorted(set(absent) & set(found["modules"])) == []

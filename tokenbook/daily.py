@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from tokenbook.ledger import LedgerRow
@@ -22,13 +23,21 @@ if TYPE_CHECKING:
 def daily_totals(
     rows: list[LedgerRow], book: PriceBook, kinds: tuple[str, ...]
 ) -> dict[date, Daily]:
-    """Budget tokens and priced USD per day."""
-    days: dict[date, Daily] = {}
+    """Budget tokens and priced USD per day (an unpriced row adds 0): each day's rows summed
+    column by column, the dollars in the rows' order as one row after another would."""
+    by_day: dict[date, list[LedgerRow]] = {}
     for row in rows:
-        d = days.get(row.date, Daily())
-        usd = book.price(row).usd or Decimal(0)
-        tokens = sum(getattr(row.tokens, k) for k in kinds)
-        days[row.date] = Daily(tokens=d.tokens + tokens, usd=d.usd + usd)
+        same = by_day.get(row.date)
+        if same is None:
+            by_day[row.date] = [row]
+        else:
+            same.append(row)
+    days: dict[date, Daily] = {}
+    for day, same in by_day.items():
+        tokens = [r.tokens for r in same]
+        used = sum(sum(map(attrgetter(k), tokens)) for k in kinds)
+        usd = sum((book.price(r).usd or Decimal(0) for r in same), Decimal(0))
+        days[day] = Daily(tokens=used, usd=usd)
     return days
 
 

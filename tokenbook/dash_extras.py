@@ -11,8 +11,6 @@ from datetime import date
 from datetime import timedelta
 
 from tokenbook.breakdown import Line
-from tokenbook.breakdown import breakdown
-from tokenbook.breakdown import top_sessions
 from tokenbook.burnup import burnup
 from tokenbook.daily import daily_totals
 from tokenbook.derived import label_rows
@@ -21,9 +19,14 @@ from tokenbook.model import Vault
 from tokenbook.outcome_text import yields_markdown
 from tokenbook.pricing import PriceBook
 from tokenbook.reports import NO_PROJECT
+from tokenbook.reports import Usage
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
 from tokenbook.unpriced_usage import unpriced_usage
+from tokenbook.usagesum import breakdown
+from tokenbook.usagesum import lines_of
+from tokenbook.usagesum import top_sessions
+from tokenbook.usagesum import usages_by
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,8 +49,7 @@ def top_labels(ledgers: LedgerSet, book: PriceBook, kind: str, cycle: Cycle | No
 
 def top_of(placed: list[tuple[str, Placed]], book: PriceBook) -> list[Line]:
     """The most expensive labels of (label, usage) pairs, those in parentheses left out."""
-    label = {id(p): name for name, p in placed}
-    lines = breakdown([p for _, p in placed], book, lambda p: label[id(p)])
+    lines = lines_of(((name, p.row) for name, p in placed), book)
     return [ln for ln in lines if ln.label and not ln.label.startswith("(")][:TOP]
 
 
@@ -76,15 +78,14 @@ def _days(
 ) -> None:
     """The cycle's usage per day so far, and the burn-up chart."""
     last = min(as_of, cycle.end)
-    days: dict[date, Line] = {}
+    days: list[date] = []
     day = cycle.start
     while day <= last:
-        days[day] = Line(day.isoformat())
+        days.append(day)
         day += timedelta(days=1)
-    for p in placed:
-        if p.row.date in days:
-            days[p.row.date].usage.add(p.row, book)
-    dash.daily = list(days.values())
+    kept = set(days)
+    usages = usages_by(((p.row.date, p.row) for p in placed if p.row.date in kept), book)
+    dash.daily = [Line(day.isoformat(), usages[day] if day in usages else Usage()) for day in days]
     totals = daily_totals([p.row for p in placed], book, dash.vault.settings.budget_kinds)
     dash.burnup = burnup(cycle, totals, as_of, bool(dash.used.unpriced))
 

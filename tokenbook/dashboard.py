@@ -34,6 +34,7 @@ from tokenbook.reports import Usage
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
 from tokenbook.unpriced_usage import Unpriced
+from tokenbook.usagesum import usage_of
 from tokenbook.whatif import Suggestion
 from tokenbook.whatif import suggest_cheaper
 
@@ -176,9 +177,7 @@ def iterations(rows: Iterable[LedgerRow]) -> set[str]:
 def bet_view(
     vault: Vault, bet: Bet | None, ledger: str, rows: list[LedgerRow], book: PriceBook
 ) -> BetView:
-    usage = Usage()
-    for row in rows:
-        usage.add(row, book)
+    usage = usage_of(rows, book)
     view = BetView(bet=bet, id=ledger, usage=usage, iterations=len(iterations(rows)))
     view.used_tokens = usage.budget_tokens(vault.settings.budget_kinds)
     if bet is None:
@@ -233,16 +232,14 @@ def build_dashboard(
     by_ledger = ledgers.by_ledger()
     in_cycle = [p for p in ledgers.rows.values() if cycle is None or cycle.contains(p.row.date)]
     _bets(dash, by_ledger, book, in_cycle)
-    for p in in_cycle:
-        dash.used.add(p.row, book)
+    dash.used = usage_of([p.row for p in in_cycle], book)
     dash.used_tokens = dash.used.budget_tokens(vault.settings.budget_kinds)
     dash.unpriced = sorted(dash.used.unpriced)
     dash.yields = bet_yields(ledgers, dash.bets)
     if cycle is not None and as_of is not None:
         _pace(dash, cycle, as_of, [p.row for p in in_cycle], book)
     if extras:
-        for placed in ledgers.rows.values():
-            dash.all_time.add(placed.row, book)
+        dash.all_time = usage_of([p.row for p in ledgers.rows.values()], book)
         unassigned = [p.row for p in in_cycle if p.ledger == UNASSIGNED]
         dash.unassigned = bet_view(vault, None, UNASSIGNED, unassigned, book)
         from tokenbook.dash_extras import add_sections  # `status` loads none of it

@@ -128,29 +128,58 @@ def _mode(path: Path) -> int:
 def vault_lock(root: Path, *, wait_seconds: float = 10.0) -> Iterator[None]:
     """Hold an exclusive lock on `<vault>/.tokenbook.lock`; give up after `wait_seconds`.
 
-    `filelock` takes an OS lock (flock on Unix, LockFileEx on Windows), so a killed run never
-    leaves a stale lock behind. With the lock held no other sync is writing, so temp files that
-    a killed run left in the vault (or one folder down) are removed first: they must not end up
-    committed.
+    An OS lock (flock on Unix, `oslock.py`; `filelock`'s LockFileEx on Windows), so a killed
+    run never leaves a stale lock behind. With the lock held no other sync is writing, so temp
+    files that a killed run left in the vault (or one folder down) are removed first: they must
+    not end up committed.
     """
-    import filelock  # imported here: the commands that never lock do not pay for it
+    from tokenbook import oslock
 
     path = root / LOCK_NAME
+    busy = VaultLocked(
+        f"{path}: another tokenbook sync is running on this vault; it was still running "
+        f"after {wait_seconds:g}s, so this one stops without writing anything. "
+        "Run sync again when it has finished."
+    )
+    fd = None
+    if oslock.has_flock():
+        _create(path)
+        try:
+            fd = oslock.flock(path, wait_seconds)
+        except oslock.Busy:
+            raise busy from None
+    if fd is None:
+        with _filelock(path, wait_seconds, busy):
+            remove_stale_temp_files(root)
+            yield
+        return
+    try:
+        remove_stale_temp_files(root)
+        yield
+    finally:
+        oslock.unlock(fd)
+
+
+def _create(path: Path) -> None:
+    """The lock file, created first so that a read-only vault fails with this path named
+    (`cli` words it)."""
+    with open(path, "a+b"):
+        pass
+
+
+@contextlib.contextmanager
+def _filelock(path: Path, wait_seconds: float, busy: VaultLocked) -> Iterator[None]:
+    """`filelock`'s lock, where there is no flock (imported here: it costs about 20 ms)."""
+    import filelock
+
     if filelock.FileLock is not filelock.SoftFileLock:  # an OS lock: the file may exist already
-        # Created here first, so a read-only vault fails with this path named (`cli` words it).
-        with open(path, "a+b"):
-            pass
+        _create(path)
     lock = filelock.FileLock(path, timeout=max(wait_seconds, 0))
     try:
         lock.acquire(poll_interval=0.05)
     except filelock.Timeout:
-        raise VaultLocked(
-            f"{path}: another tokenbook sync is running on this vault; it was still running "
-            f"after {wait_seconds:g}s, so this one stops without writing anything. "
-            "Run sync again when it has finished."
-        ) from None
+        raise busy from None
     try:
-        remove_stale_temp_files(root)
         yield
     finally:
         lock.release()

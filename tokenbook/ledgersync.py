@@ -8,6 +8,7 @@ left them. Otherwise every record takes part (the first sync, a merge, an edited
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -38,7 +39,7 @@ from tokenbook.placement import move
 from tokenbook.placement import place_new
 from tokenbook.placement import standing
 from tokenbook.placement import touched_by
-from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.recordfile import format_records
 from tokenbook.records import Context
 from tokenbook.records import Rec
@@ -69,10 +70,27 @@ def write(
     """Join the update into the ledgers, place, write; return the rendered files. `flags`:
     render; rewrite every ledger; drop migrated rows that records cover (`--rebuild`); the
     vault is as the last sync left it."""
+    # What is loaded by then (the modules, the vault, the ledgers) lives to the end of the
+    # sync: the cyclic collector need not walk it again at each collection (0.04-0.07 s of a
+    # +1 sync at 400 MB); given back to it afterwards (a process that syncs again collects it).
+    try:
+        return _write(vault, cache, update, result, flags)
+    finally:
+        gc.unfreeze()
+
+
+def _write(
+    vault: Vault,
+    cache: SyncCache,
+    update: Update,
+    result: SyncResult,
+    flags: tuple[bool, bool, bool, bool],
+) -> list[str]:
     render, rewrite, _, _ = flags
     root = vault.root
     attributor = Attributor(vault)
     ledgers = load_ledgers(vault, attributor.explicit)
+    gc.freeze()
     alerted = known_alerts(cache, vault, ledgers)
     known_limits = load_limits(root)
     touched, d = _place(ledgers, cache, update, result, attributor, flags)
@@ -92,7 +110,7 @@ def write(
     result.responses = sum(p.row.responses for p in ledgers.rows.values())
     result.alerts = crossed(cache, vault, alerted, ledgers)
     result.limits_written = write_limits(root, merge_limits(known_limits, result.limits))
-    book = PriceBook(vault)
+    book = book_for(vault)  # the dashboard's: every row priced once
     result.unpriced = sorted(
         {p.unpriced for p in (book.price(pl.row) for pl in ledgers.rows.values()) if p.unpriced}
     )

@@ -21,6 +21,7 @@ from tokenbook.model import Vault
 from tokenbook.pricing import PriceBook
 from tokenbook.pricing import book_for
 from tokenbook.store import LedgerSet
+from tokenbook.usagesum import usages_by
 
 WARN_AT = Decimal(80)
 PROGRESS_DIR = "progress"
@@ -74,11 +75,14 @@ def build_progress(
 
 
 def _sessions(rows: list[LedgerRow], book: PriceBook) -> list[Line]:
-    found: dict[str, Line] = {}
+    """Each session's usage, dated by its first row (the sums of columns: `usagesum.py`)."""
+    first: dict[str, str] = {}
     for row in rows:
-        line = found.setdefault(row.session, Line(row.session, extra=row.date.isoformat()))
-        line.usage.add(row, book)
-    return sorted(found.values(), key=lambda ln: (ln.extra, ln.label))
+        if row.session not in first:
+            first[row.session] = row.date.isoformat()
+    usages = usages_by(((row.session, row) for row in rows), book)
+    found = [Line(session, usage, first[session]) for session, usage in usages.items()]
+    return sorted(found, key=lambda ln: (ln.extra, ln.label))
 
 
 def bought_lines(dash: Dashboard) -> dict[str, str]:

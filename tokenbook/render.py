@@ -28,7 +28,7 @@ from tokenbook.filters import round_half_up
 from tokenbook.filters import usd as usd
 from tokenbook.model import Vault
 from tokenbook.plain import plain
-from tokenbook.pricing import PriceBook
+from tokenbook.pricing import book_for
 from tokenbook.progress import PROGRESS_DIR
 from tokenbook.progress import ProgressView
 from tokenbook.progress import build_progress
@@ -186,7 +186,7 @@ def render_all(vault: Vault, ledgers: LedgerSet, as_of: date | None = None) -> l
 def _summary(vault: Vault, ledgers: LedgerSet, dash: Dashboard) -> dict[str, Any]:
     """What `tokenbook statusline` needs: every bet's share of its appetite, the rules that
     attribute a new session, and where recent sessions already are."""
-    book = PriceBook(vault)
+    book = book_for(vault)  # the dashboard's: its rows are priced already
     by_ledger = ledgers.by_ledger()
     known = {v.id: v for v in dash.bets}
     bets = []

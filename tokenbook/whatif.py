@@ -71,7 +71,7 @@ def reprice(vault: Vault, rows: Iterable[LedgerRow], target: ModelPrice) -> Repr
     two totals always compare the same usage. Rows that prices cannot tell apart are summed and
     priced once (`rowsums.py`: the same Decimals as row by row)."""
     actual = book_for(vault)
-    other = PriceBook(replace(vault, models=(target,)))
+    other = _target_book(vault, target)
     as_target = target.patterns[0]  # a pattern matches itself, so the target prices it
     out = Repriced(model=target, terms={k: Term(k) for k in (*TOKEN_COLUMNS, "web_search")})
     for same in by_price(rows).values():
@@ -93,6 +93,21 @@ def reprice(vault: Vault, rows: Iterable[LedgerRow], target: ModelPrice) -> Repr
             out.terms[kind].tokens += n
             out.terms[kind].usd += usd
     return out
+
+
+_TARGETS: dict[tuple[int, int], tuple[Vault, ModelPrice, PriceBook]] = {}
+
+
+def _target_book(vault: Vault, target: ModelPrice) -> PriceBook:
+    """The book of `target` alone, one per vault object and model (the dashboard reprices
+    several bets as one model): its lookups and prices are kept between them."""
+    key = (id(vault), id(target))
+    known = _TARGETS.get(key)
+    if known is None or known[0] is not vault or known[1] is not target:
+        if len(_TARGETS) > 8:
+            _TARGETS.clear()
+        known = _TARGETS[key] = (vault, target, PriceBook(replace(vault, models=(target,))))
+    return known[2]
 
 
 def _terms(book: PriceBook, row: LedgerRow) -> tuple[dict[str, tuple[int, Decimal]], str]:
