@@ -195,9 +195,13 @@ def known_types(ledgers: LedgerSet) -> dict[str, str]:
 def _incoming(update: Update, types: dict[str, str]) -> list[Rec]:
     """The log records read, as ledger records (the other agents' after Claude Code's)."""
     shared: dict[tuple[object, ...], Context] = {}
-    ids = update.ids
-    recs = [to_rec(k, record, types, shared, ids.get(k)) for k, record in update.records.items()]
-    update.records, update.ids = {}, {}  # made into `recs`: let the read's memory go
+    records, ids = update.records, update.ids
+    update.records, update.ids = {}, {}
+    recs = []
+    while records:  # each read record let go as it is made into a ledger record (peak memory)
+        k, record = records.popitem()
+        recs.append(to_rec(k, record, types, shared, ids.pop(k, None)))
+    recs.reverse()  # in the read's order
     return [*recs, *update.extra]
 
 

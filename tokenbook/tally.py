@@ -103,8 +103,7 @@ def tally(
     `attribution.contexts` of the records, when known already; `dropped`: migrated rows
     dropped before."""
     tz = LocalDays(timezone)
-    recs = counted(r for _, r in placed.values())
-    keyed = [(row_key(r, tz), r) for r in recs]
+    keyed = _keyed(counted(r for _, r in placed.values()), tz)
     per_key: dict[Key, int] = {}
     for key, _ in keyed:
         hk = history_key(key)
@@ -118,6 +117,7 @@ def tally(
     flags = [
         (key, r, not held or history_key(key) not in held, key not in exact) for key, r in keyed
     ]
+    del keyed  # a sync's peak memory is here: hold each record once
     sums: dict[RowId, _Sum] = {}
     for key, r, in_row, _ in flags:
         if not in_row:
@@ -134,6 +134,17 @@ def tally(
             found[rid] = Placed(rid[0], row)
     rows = {rid: found[rid] for rid in sorted(found)}
     return rows, gone, derive(list(placed.values()), flags, places)
+
+
+def _keyed(recs: list[Rec], tz: LocalDays) -> list[tuple[Key, Rec]]:
+    """Each record with its row key; records of one row share one key object (a year of
+    responses makes a few thousand keys, not one tuple each)."""
+    unique: dict[Key, Key] = {}
+    out = []
+    for r in recs:
+        key = row_key(r, tz)
+        out.append((unique.setdefault(key, key), r))
+    return out
 
 
 class _Sum:
