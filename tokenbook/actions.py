@@ -23,6 +23,7 @@ from tokenbook.attribution import Place
 from tokenbook.attribution import contexts
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
+from tokenbook.localdays import week_start
 from tokenbook.pricing import PriceBook
 from tokenbook.records import Context
 from tokenbook.records import Rec
@@ -34,7 +35,6 @@ from tokenbook.reports import Filter
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
 from tokenbook.reports import totals_of
-from tokenbook.reports import week_start
 from tokenbook.store import LedgerSet
 from tokenbook.store import Placed
 from tokenbook.tally import counted

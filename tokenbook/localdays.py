@@ -54,3 +54,13 @@ class LocalDays:
         if first.utcoffset() != last.utcoffset() or first.date() != last.date():
             return None
         return first.date(), first.date().isoformat()
+
+
+def week_start(day: date) -> date:
+    """The Monday of the day's ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"

@@ -6,10 +6,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 from typing import Any
 
+from tokenbook.localdays import iso_week
 from tokenbook.reports import Bucket
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
-from tokenbook.reports import iso_week
 from tokenbook.reports import usd_text
 from tokenbook.reports import utc_text
 

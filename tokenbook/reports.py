@@ -13,12 +13,12 @@ from dataclasses import field
 from dataclasses import replace
 from datetime import date
 from datetime import datetime
-from datetime import timedelta
 from decimal import Decimal
 from fnmatch import fnmatchcase
 
 from tokenbook.events import Tokens
 from tokenbook.ledger import LedgerRow
+from tokenbook.localdays import week_start
 from tokenbook.pricing import PriceBook
 from tokenbook.pricing import Priced
 from tokenbook.store import LedgerSet
@@ -142,16 +142,6 @@ class Bucket:
         self.usage = Usage()
         for model in self.models.values():
             self.usage.merge(model)
-
-
-def week_start(day: date) -> date:
-    """The Monday of the day's ISO week."""
-    return day - timedelta(days=day.weekday())
-
-
-def iso_week(monday: date) -> str:
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 # kind -> (label key in JSON, label of a resolved row). Days are already local to the vault.

@@ -21,12 +21,12 @@ from tokenbook.filters import cost
 from tokenbook.layout import SUB
 from tokenbook.layout import Column
 from tokenbook.layout import fit
+from tokenbook.localdays import iso_week
 from tokenbook.money import amount
 from tokenbook.money import unpriced_note
 from tokenbook.reports import Bucket
 from tokenbook.reports import Report
 from tokenbook.reports import Usage
-from tokenbook.reports import iso_week
 from tokenbook.term import BOLD
 from tokenbook.term import paint
 
