@@ -5,8 +5,9 @@
 
 Corpora come from `python -m tests.synth DIR/corpus-<size> --size <size>` and are reused
 when present. Every figure is the median wall time of `--runs` runs of the real command in a
-fresh process (`python -m tokenbook ...`); the runs of all measurements of one corpus take turns
-(round by round) so that a busy machine slows each of them alike. Peak RSS is the largest
+fresh process (the `tokenbook` console script beside this Python); the runs of all
+measurements of one corpus take turns (round by round) so that a busy machine slows each of
+them alike. Peak RSS is the largest
 `ru_maxrss` of the command's processes (RUSAGE_CHILDREN in a wrapper process).
 
 Measured, per corpus, against `ccusage claude daily --json --offline -z UTC` on the same logs
@@ -120,7 +121,10 @@ def fresh_vault(vault: Path) -> Path:
 
 
 def tokenbook(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "tokenbook", *map(str, args)]
+    """The console script, as a user or a hook runs it (`python -m` loads `runpy` too)."""
+    script = Path(sys.executable).parent / "tokenbook"
+    start = [str(script)] if script.is_file() else [sys.executable, "-m", "tokenbook"]
+    return [*start, *map(str, args)]
 
 
 class Bench:

@@ -7,7 +7,6 @@ writes the same index for every other sync.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
 import struct
@@ -160,9 +159,11 @@ def _fingerprint(folder: str, prefix: str, out: list[tuple[str, int, int]]) -> N
         (dirs if is_dir else files).append(e)
     for e in sorted(files, key=lambda e: e.name):
         if e.name != LOCK_NAME:
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 st = e.stat()
-                out.append((prefix + e.name, st.st_size, st.st_mtime_ns))
+            except FileNotFoundError:
+                continue
+            out.append((prefix + e.name, st.st_size, st.st_mtime_ns))
     for e in sorted(dirs, key=lambda e: e.name):
         if e.name not in SKIP_DIRS and not e.is_symlink():
             _fingerprint(e.path, f"{prefix}{e.name}/", out)
@@ -194,9 +195,11 @@ def ledger_fingerprint(root: Where) -> Fingerprint:
         return ()
     out = []
     for name in names:
-        with contextlib.suppress(FileNotFoundError):
+        try:
             st = os.stat(os.path.join(folder, name))
-            out.append((name, st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            continue
+        out.append((name, st.st_size, st.st_mtime_ns))
     return tuple(out)
 
 
