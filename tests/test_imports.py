@@ -148,7 +148,7 @@ def test_the_guard_hook_loads_no_cli_and_no_ledgers(synced):
 def test_a_sync_with_nothing_new_loads_no_cli(synced):
     found = probe(synced, "sync", "--vault", synced["vault"], "--logs", synced["logs"])
     assert found["stdout"].startswith("read 0 of 1 log file(s)")
-    absent = (*CLI, *READS, *LOGS, "tokenbook.store", "tokenbook.vault")
+    absent = (*CLI, *READS, *LOGS, "tokenbook.store", "tokenbook.vault", "contextlib")
     assert sorted(set(absent) & set(found["modules"])) == []
 
 
