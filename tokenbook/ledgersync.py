@@ -163,12 +163,12 @@ def place_and_tally(
     touched."""
     incoming, types, labels, ids = found
     touched, new = _join(ledgers, incoming, result)
-    touched |= _type_agents(ledgers, types)
     touched |= place_new(ledgers, new, attributor)
     touched |= apply_labels(ledgers, labels, ids)
-    # A type the labels gave some of a subagent's responses (its spawning call) is all of
-    # its responses' type now, not at the next sync.
-    touched |= _type_agents(ledgers, known_types(ledgers))
+    # One pass types every response of a subagent with what is known of it by now: its meta
+    # file (written after some of its responses), or the labels of some of its responses
+    # (their spawning call); not at the next sync.
+    touched |= _type_agents(ledgers, _joined_types(types, known_types(ledgers)))
     result.new_responses = len(new)
     if rebuild:
         touched |= _rebuild(ledgers)
@@ -190,6 +190,11 @@ def known_types(ledgers: LedgerSet) -> dict[str, str]:
         for _, r in ledgers.records.values()
         if r.ctx.agent_id and r.ctx.agent and not r.ctx.main
     }
+
+
+def _joined_types(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Two views of subagent types joined as records join them (the larger of two)."""
+    return {agent: max(a.get(agent, ""), b.get(agent, "")) for agent in a.keys() | b.keys()}
 
 
 def _incoming(update: Update, types: dict[str, str]) -> list[Rec]:
