@@ -25,7 +25,7 @@ def feed(walk: Walk, raw: bytes, first: bool) -> None:
             walk.on_copy(cl.parse(raw))
         return
     if b'"usage"' in raw and b'"assistant"' in raw and not _calls_tools(raw):
-        key = cl.fast_key(raw)
+        key = fast_key(raw)
         if key is not None:
             walk.on_response(key, cl.field_in(raw, "attributionSkill"))
             return
@@ -73,3 +73,25 @@ def labels(path: Path) -> FileLabels:
     except OSError:
         return FileLabels(agent_id=walk.out.agent_id)
     return walk.finish()
+
+
+def fast_key(raw: bytes) -> str | None:
+    """`message.id` + NUL + `requestId` read from the bytes of a usual assistant line; None when
+    the layout is not the usual one (the caller parses the line then). The per-line form of
+    `claude_turn_scan`'s response key."""
+    found = cl.MESSAGE_ID.search(raw)
+    if found is None or found.start() != raw.find(b'"message":'):
+        return None  # the first `"message":` must be the line's own
+    requests = raw.count(b'"requestId"')
+    if requests > 1:
+        return None
+    request = b""
+    if requests:
+        got = cl.REQUEST_ID.search(raw)
+        if got is None:
+            return None
+        request = got.group(1)
+    try:
+        return f"{found.group(1).decode()}\x00{request.decode()}"
+    except UnicodeDecodeError:
+        return None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.label_reference import fast_key
 from tests.transcripts import Transcript
 from tests.transcripts import agent_call
 from tests.transcripts import new_command
@@ -18,7 +19,6 @@ from tests.turn_fixtures import key
 from tests.turn_fixtures import write_project
 from tokenbook.sources import claude_code
 from tokenbook.sources.claude_lines import command_of
-from tokenbook.sources.claude_lines import fast_key
 from tokenbook.sources.claude_lines import key_of
 from tokenbook.sources.claude_resolve import Meta
 from tokenbook.sources.claude_resolve import Resolved

@@ -150,27 +150,6 @@ def is_bare_dequeue(line: Any) -> bool:
     )
 
 
-def fast_key(raw: bytes) -> str | None:
-    """`message.id` + NUL + `requestId` read from the bytes of a usual assistant line; None when
-    the layout is not the usual one (the caller parses the line then)."""
-    found = MESSAGE_ID.search(raw)
-    if found is None or found.start() != raw.find(b'"message":'):
-        return None  # the first `"message":` must be the line's own
-    requests = raw.count(b'"requestId"')
-    if requests > 1:
-        return None
-    request = b""
-    if requests:
-        got = REQUEST_ID.search(raw)
-        if got is None:
-            return None
-        request = got.group(1)
-    try:
-        return f"{found.group(1).decode()}\x00{request.decode()}"
-    except UnicodeDecodeError:
-        return None
-
-
 def field_in(raw: bytes, name: str) -> str:
     """A top-level string field read from the bytes ('' when absent or escaped)."""
     if name.encode() not in raw:

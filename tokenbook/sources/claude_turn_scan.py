@@ -130,7 +130,7 @@ def _line(walk: Walk, block: bytes, s: int, e: int, names: Names) -> None:
             walk.on_copy(cl.parse(block[s:e]))
         return
     at = block.find(_MESSAGE, s, e)
-    found = cl.MESSAGE_ID.match(block, at, e) if at >= 0 else None  # else `fast_key` says None
+    found = cl.MESSAGE_ID.match(block, at, e) if at >= 0 else None  # else the line has no key
     if (
         found
         and b"usage" in names
@@ -155,7 +155,8 @@ def _calls_tools(block: bytes, s: int, e: int, names: Names) -> bool:
 
 
 def _key(block: bytes, s: int, e: int, found: re.Match[bytes], names: Names) -> str | None:
-    """`cl.fast_key` of the line whose `"message":` matched as `found`."""
+    """The response key (`message.id` NUL `requestId`) of the line whose `"message":` matched
+    as `found`."""
     at = names.get(b"requestId", [])
     # the search counts `"requestId"requestId"` twice, `bytes.count` once: it decides
     requests = len(at) if len(at) < 2 else block.count(b'"requestId"', s, e)
