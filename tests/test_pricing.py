@@ -236,3 +236,29 @@ def test_alias_and_dated_ids_share_a_price(capsys, vault, logs):
         input=1000,
     )
     assert cost_of(capsys, vault, logs, a, b)["cost_usd"] == usd((2000, "5"))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-0.5", "expected a number >= 0, got -0.5"),
+        ("1e999", "is more than 1,000,000,000; use a realistic amount"),
+        ('"half"', "expected a number"),
+    ],
+)
+def test_a_hostile_flex_multiplier_is_a_located_error(capsys, vault, logs, value, message):
+    """`flex:` is read like `fast:`: a value no price could be is refused where it stands, and
+    nothing is written."""
+    path = vault / "pricing" / "openai.md"
+    path.write_text(
+        "---\nmodels:\n  - match: [gpt-test]\n    prices:\n      - from: 2026-01-01\n"
+        "        input: 1.25\n        output: 10\n        cache_write_5m: 1.25\n"
+        f"        cache_write_1h: 1.25\n        cache_read: 0.125\n        flex: {value}\n---\n"
+    )
+    write_log(logs, "p/s.jsonl", [assistant("m1", "r", model="gpt-test", speed="flex")])
+    code, _, err = run(capsys, "sync", "--vault", vault, "--logs", logs)
+    assert code == 1
+    assert f"{path}:11: " in err, err
+    assert message in err, err
+    assert "Traceback" not in err
+    assert not (vault / "ledgers" / "unassigned.tsv").exists()
